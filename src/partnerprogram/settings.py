@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "partnerprogram.enablement",
     "partnerprogram.sales",
     "partnerprogram.programs",
+    "partnerprogram.reports",
     "partnerprogram.demo",
 ]
 
@@ -100,6 +101,8 @@ TEMPLATES = [
 ]
 
 _default_sqlite = BASE_DIR / "var" / "partnerprogram.sqlite3"
+if not os.environ.get("DATABASE_URL"):
+    _default_sqlite.parent.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{_default_sqlite}",

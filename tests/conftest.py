@@ -1,0 +1,1 @@
+"""Shared pytest configuration. Factories live in ``tests/factories.py``."""
