@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -30,6 +31,9 @@ from partnerprogram.demo.reference import (
 )
 from partnerprogram.enablement.models import Credential
 from partnerprogram.partners.models import Attestation, Partner, Person, TrackEnrolment
+from partnerprogram.programs.engine import Evaluation, evaluate
+from partnerprogram.programs.models import ProgramVersion
+from partnerprogram.programs.services import program_versions_load
 from partnerprogram.sales.models import (
     Booking,
     CloudUsage,
@@ -39,6 +43,8 @@ from partnerprogram.sales.models import (
 )
 
 D = date(2026, 12, 31)
+PROGRAMS = Path(__file__).resolve().parents[2] / "programs" / "pex-fr"
+TIER_RANK = {None: -1, "ready": 0, "advanced": 1, "premier": 2}
 YEAR_2026 = (date(2026, 1, 1), date(2026, 12, 31))
 YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
 
@@ -273,6 +279,75 @@ def test_facts_are_recorded_on_their_own_dates(reference: ReferenceSummary) -> N
     booking = Booking.objects.order_by("external_id").first()
     assert booking is not None
     assert booking.recorded_at.date() == booking.booked_on
+
+
+# ------------------------------------------------------------------------------ the story
+
+
+@pytest.fixture(scope="module")
+def story(reference: ReferenceSummary, django_db_blocker: pytest.FixtureRequest) -> dict[
+        str, Evaluation]:
+    """Both program versions loaded and evaluated (not stored) as of the claim deadline."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        program_versions_load(paths=sorted(PROGRAMS.glob("2026.*.yaml")))
+        return {
+            version: evaluate(
+                version=ProgramVersion.objects.get(program__key="pex-fr", version=version),
+                as_of=D, store=False)
+            for version in ("2026.1", "2026.2")
+        }
+
+
+def _previous_premier(evaluation: Evaluation) -> list[tuple[str | None, str | None, bool]]:
+    return [(result.tier, result.qualified_tier, result.grandfathered)
+            for row, result in evaluation.results if row.previous_tier == "premier"]
+
+
+@pytest.mark.django_db
+def test_first_criteria_demote_a_visible_part_of_the_premier(
+        story: dict[str, Evaluation]) -> None:
+    premier = _previous_premier(story["2026.1"])
+    assert len(premier) == 19
+    fallen = [tier for tier, _q, _g in premier if tier != "premier"]
+    assert 4 <= len(fallen) <= 8
+    assert not any(g for _t, _q, g in premier)  # 2026.1 has no grandfathering
+    # Consultancies are recognised: some reach the top two tiers on influence alone.
+    consulting = story["2026.1"].summary["by_track"]["consulting"]
+    assert consulting["advanced"] + consulting["premier"] >= 5
+
+
+@pytest.mark.django_db
+def test_relaxed_criteria_keep_the_premier_that_qualify_advanced(
+        story: dict[str, Evaluation]) -> None:
+    premier = _previous_premier(story["2026.2"])
+    for tier, qualified, grandfathered in premier:
+        if TIER_RANK[qualified] >= TIER_RANK["advanced"]:
+            assert tier == "premier"
+            assert grandfathered == (qualified != "premier")
+        else:  # not qualifying Advanced: no protection
+            assert tier == qualified and not grandfathered
+    held = sum(1 for tier, _q, _g in premier if tier == "premier")
+    assert held >= 15
+    assert any(g for _t, _q, g in premier)  # grandfathering did some of the work
+    by_tier = story["2026.2"].summary["by_tier"]
+    assert by_tier["premier"] + by_tier["advanced"] >= 46  # more partners in the top two tiers
+    first = story["2026.1"].summary["by_tier"]
+    assert by_tier["premier"] + by_tier["advanced"] > first["premier"] + first["advanced"]
+
+
+@pytest.mark.django_db
+def test_ccsp_are_not_assessed_before_1_january(story: dict[str, Evaluation]) -> None:
+    ccsp_ids = set(TrackEnrolment.objects.filter(track="ccsp").values_list("partner_id",
+                                                                            flat=True))
+    for evaluation in story.values():
+        assert evaluation.summary["unassessed"] >= len(ccsp_ids)
+        assert not any(result.tier for row, result in evaluation.results if row.id in ccsp_ids)
+    on_1_january = evaluate(
+        version=ProgramVersion.objects.get(program__key="pex-fr", version="2026.2"),
+        as_of=date(2027, 1, 1), store=False)
+    assessed = [result.tier for row, result in on_1_january.results if row.id in ccsp_ids]
+    assert len(assessed) == len(ccsp_ids)
+    assert all(tier is not None for tier in assessed)
 
 
 # ------------------------------------------------------------------------------ determinism

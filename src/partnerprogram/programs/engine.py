@@ -88,7 +88,7 @@ def population_select(*, as_of: date, program: Program) -> list[PartnerRow]:
         if survivor is not None:
             merged[survivor].append((pid, previous))
     order = {key: rank for rank, key in enumerate(program.tier_keys)}
-    population = []
+    population: list[PartnerRow] = []
     for pid, ext, name, previous, survivor in rows:
         if survivor is not None:
             continue

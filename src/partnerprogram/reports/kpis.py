@@ -5,8 +5,7 @@ Definitions (all windows are the trailing 12 months (D - 12 months, D], amounts 
 
 - ``partners``: partners not merged into another and not terminated.
 - ``active_partners``: those of them with at least one booking resold or influenced, one deal
-  registration, one validated involvement on an opportunity, or one month of cloud usage in the
-  window (REFERENCE.md: "really active partners, about half").
+  registration or one month of cloud usage in the window (REFERENCE.md: "really active partners, about half").
 - ``indirect_share``: bookings through a partner (channel ``indirect``) / all bookings.
 - ``ccsp_share``: cloud usage reported by CCSP partners / partner (indirect) bookings
   (REFERENCE.md: "CSP share of partner business 17 %").
@@ -30,7 +29,7 @@ from partnerprogram.core.money import convert_sums, rates_on
 from partnerprogram.core.periods import Window
 from partnerprogram.partners.models import Partner
 from partnerprogram.programs.models import Assessment, EvaluationRun
-from partnerprogram.sales.models import Booking, CloudUsage, DealRegistration, PartnerInvolvement
+from partnerprogram.sales.models import Booking, CloudUsage, DealRegistration
 
 TRAILING_12M = Window.parse("12M")
 
@@ -126,15 +125,6 @@ def kpis_compute(*, as_of: date, currency: str = "EUR") -> Kpis:
         .distinct()
     )
     active.update(
-        PartnerInvolvement.objects.filter(
-            validated=True,
-            opportunity__created_on__lt=end,
-        )
-        .filter(Q(opportunity__close_date__isnull=True) | Q(opportunity__close_date__gte=start))
-        .values_list("partner_id", flat=True)
-        .distinct()
-    )
-    active.update(
         CloudUsage.objects.filter(month__gte=start, month__lt=end)
         .values_list("partner_id", flat=True)
         .distinct()
@@ -142,7 +132,7 @@ def kpis_compute(*, as_of: date, currency: str = "EUR") -> Kpis:
     population_ids = set(population.values_list("id", flat=True))
     active_partners = len(active & population_ids)
 
-    booking_rows = (
+    booking_rows = list(
         Booking.objects.filter(**in_window)
         .values("currency")
         .annotate(
@@ -151,7 +141,6 @@ def kpis_compute(*, as_of: date, currency: str = "EUR") -> Kpis:
         )
         .order_by()
     )
-    booking_rows = list(booking_rows)
     total = convert_sums(_sums_by_currency(booking_rows, "total"), rates=rates, target=currency)
     indirect = convert_sums(
         _sums_by_currency(booking_rows, "indirect"), rates=rates, target=currency

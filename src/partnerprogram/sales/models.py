@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
 
 class Customer(models.Model):
@@ -45,7 +44,7 @@ class Opportunity(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="opportunities")
     name = models.CharField(max_length=255)
     product_line = models.SlugField(max_length=64)
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     stage = models.CharField(max_length=16, choices=Stage.choices)
     created_on = models.DateField()
@@ -113,7 +112,7 @@ class DealRegistration(models.Model):
     )
     customer_name = models.CharField(max_length=255)
     product_line = models.SlugField(max_length=64)
-    estimated_amount = models.DecimalField(**AMOUNT)
+    estimated_amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     registered_on = models.DateField()
@@ -156,7 +155,7 @@ class Booking(models.Model):
 
     external_id = models.CharField(max_length=64, unique=True)
     booked_on = models.DateField()
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bookings")
     product_line = models.SlugField(max_length=64)
@@ -216,7 +215,7 @@ class CloudUsage(models.Model):
     product_line = models.SlugField(max_length=64)
     quantity = models.DecimalField(max_digits=18, decimal_places=4)
     unit = models.CharField(max_length=32, default="unit")
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -63,9 +63,10 @@ class Command(BaseCommand):
             )
         except ProgramVersionNotFound as exc:
             raise CommandError(str(exc), returncode=2) from exc
-        progress = None
-        if options["verbosity"] >= 2:
-            progress = lambda msg: sys.stderr.write(f"{msg}\n")  # noqa: E731
+        def progress(message: str) -> None:
+            if options["verbosity"] >= 2:
+                sys.stderr.write(f"{message}\n")
+
         try:
             evaluation = evaluate(
                 version=version,
