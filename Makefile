@@ -23,6 +23,7 @@ install: $(VENV)/.installed
 
 reference: install
 	$(PP) migrate --noinput -v 0
+	$(PP) flush --noinput -v 0
 	$(PP) seed-reference --region fr
 	$(PP) program load programs/pex-fr/*.yaml
 	$(PP) demo-story --as-of $(AS_OF)

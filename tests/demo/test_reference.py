@@ -23,6 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from partnerprogram.core.models import ExchangeRate
 from partnerprogram.demo.reference import (
+    ReferenceDataInUse,
     ReferenceSummary,
     build_reference,
     luhn_valid,
@@ -32,7 +33,7 @@ from partnerprogram.demo.reference import (
 from partnerprogram.enablement.models import Credential
 from partnerprogram.partners.models import Attestation, Partner, Person, TrackEnrolment
 from partnerprogram.programs.engine import Evaluation, evaluate
-from partnerprogram.programs.models import ProgramVersion
+from partnerprogram.programs.models import Assessment, EvaluationRun, ProgramVersion
 from partnerprogram.programs.services import program_versions_load
 from partnerprogram.sales.models import (
     Booking,
@@ -373,3 +374,17 @@ def test_same_seed_same_data_other_seed_other_data(reference: ReferenceSummary) 
 def test_unknown_region_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown region"):
         build_reference(region="de")
+
+
+@pytest.mark.django_db
+def test_rebuild_is_refused_while_assessments_point_at_reference_partners(
+        story: dict[str, Evaluation]) -> None:
+    version = ProgramVersion.objects.get(program__key="pex-fr", version="2026.2")
+    run = EvaluationRun.objects.create(program_version=version, as_of=D)
+    partner = Partner.objects.order_by("external_id").first()
+    assert partner is not None
+    Assessment.objects.create(run=run, partner=partner, tier="ready")
+    before = _db_digest()
+    with pytest.raises(ReferenceDataInUse, match="Assessment"):
+        build_reference(region="fr", seed=2026)
+    assert _db_digest() == before  # nothing changed

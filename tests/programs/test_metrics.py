@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from partnerprogram.core.money import MissingRateError
+from partnerprogram.core.money import MissingRateError, convert_sums, rates_on
 from partnerprogram.enablement.models import Credential
 from partnerprogram.partners.models import Person
 from partnerprogram.programs.catalog import CATALOG
@@ -582,3 +582,25 @@ def test_query_count_does_not_grow_with_the_number_of_partners(usd_rates):
     assert large_values["resale_bookings4"][some] == Decimal("900.00")  # 1000 USD at 0.90
     assert large_values["bookings_growth7"][some] == Decimal("-0.1")  # 900 / 1000 - 1
     assert large_values["customer_retention12"][some] == Decimal(1)
+
+
+def test_rates_on_prefers_the_direct_rate_in_force_and_inverts_otherwise():
+    ExchangeRateFactory(currency="USD", base="EUR", rate=Decimal("0.9"), valid_from=d("2026-01-01"))
+    ExchangeRateFactory(currency="EUR", base="USD", rate=Decimal("2"), valid_from=d("2026-02-01"))
+    ExchangeRateFactory(currency="EUR", base="GBP", rate=Decimal("0.8"), valid_from=d("2026-01-01"))
+    ExchangeRateFactory(currency="EUR", base="GBP", rate=Decimal("0.5"), valid_from=d("2026-07-01"))
+    rates = rates_on(on=D, target="EUR")
+    assert rates == {"EUR": 1, "USD": Decimal("0.9"), "GBP": Decimal("1.25")}
+    assert rates_on(on=d("2025-12-31"), target="EUR") == {"EUR": 1}
+    assert convert_sums({"EUR": Decimal("1.005"), "GBP": Decimal("0.00")}, rates=rates,
+                        target="EUR") == Decimal("1.01")  # half-up to the cent
+
+
+def test_a_human_with_two_rows_in_one_partner_group_counts_once(a):
+    absorbed = PartnerFactory(name="Absorbed", merged_into=a)
+    at_a = PersonFactory(partner=a, email="same@example.test")
+    PersonFactory(partner=absorbed, email="same@example.test")
+    CredentialFactory(person=at_a)
+    CredentialFactory(person=at_a, certification=CertificationFactory(code="OCP2"))
+    assert run("certified_people") == {a.id: 1}
+    assert run("credentials") == {a.id: 2}

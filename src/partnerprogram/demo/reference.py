@@ -323,30 +323,30 @@ def _recorded(day: date) -> datetime:
 # wipe
 
 
-def _reference_querysets(region: str) -> list[tuple[str, models.QuerySet[Any]]]:
-    """Reference rows per model, in deletion order (children first)."""
+def _reference_querysets(region: str) -> list[models.QuerySet[Any]]:
+    """Reference rows per model, in deletion order (children first). Certifications go only
+    when no credential uses them any more."""
     prefix = f"ref-{region}-"
     return [
-        ("bookings", Booking.objects.filter(external_id__startswith=prefix)),
-        ("cloud_usage", CloudUsage.objects.filter(external_id__startswith=prefix)),
-        ("deal_registrations", DealRegistration.objects.filter(external_id__startswith=prefix)),
-        ("involvements",
-         PartnerInvolvement.objects.filter(opportunity__external_id__startswith=prefix)),
-        ("opportunities", Opportunity.objects.filter(external_id__startswith=prefix)),
-        ("customers", Customer.objects.filter(external_id__startswith=prefix)),
-        ("credentials", Credential.objects.filter(credential_id__startswith=prefix)),
-        ("attestations", Attestation.objects.filter(external_id__startswith=prefix)),
-        ("people", Person.objects.filter(external_id__startswith=prefix)),
-        ("enrolments", TrackEnrolment.objects.filter(partner__external_id__startswith=prefix)),
-        ("partners", Partner.objects.filter(external_id__startswith=prefix)),
-        ("certifications", Certification.objects.filter(
-            code__startswith=CERT_PREFIX, credentials__isnull=True)),
+        Booking.objects.filter(external_id__startswith=prefix),
+        CloudUsage.objects.filter(external_id__startswith=prefix),
+        DealRegistration.objects.filter(external_id__startswith=prefix),
+        PartnerInvolvement.objects.filter(opportunity__external_id__startswith=prefix),
+        Opportunity.objects.filter(external_id__startswith=prefix),
+        Customer.objects.filter(external_id__startswith=prefix),
+        Credential.objects.filter(credential_id__startswith=prefix),
+        Attestation.objects.filter(external_id__startswith=prefix),
+        Person.objects.filter(external_id__startswith=prefix),
+        TrackEnrolment.objects.filter(partner__external_id__startswith=prefix),
+        Partner.objects.filter(external_id__startswith=prefix),
+        Certification.objects.filter(code__startswith=CERT_PREFIX).exclude(
+            pk__in=Credential.objects.values("certification_id")),
     ]
 
 
 def wipe_reference(*, region: str = "fr") -> int:
-    """Delete the reference rows of ``region`` (external ids ``ref-<region>-``); returns the number
-    of rows deleted. Runs in one transaction.
+    """Delete the reference rows of ``region`` (external ids ``ref-<region>-``) and the exchange
+    rates the generator writes; returns the number of rows deleted. Runs in one transaction.
 
     Raises :class:`ReferenceDataInUse` when other rows protect them (e.g. evaluation assessments
     of reference partners); nothing is deleted then.
@@ -354,11 +354,7 @@ def wipe_reference(*, region: str = "fr") -> int:
     deleted = 0
     try:
         with transaction.atomic():
-            for name, qs in _reference_querysets(region):
-                if name == "certifications":
-                    # Only reference certifications no longer used by any credential.
-                    qs = Certification.objects.filter(code__startswith=CERT_PREFIX).exclude(
-                        pk__in=Credential.objects.values("certification_id"))
+            for qs in _reference_querysets(region):
                 count, _ = qs.delete()
                 deleted += count
             for rate in _exchange_rate_keys():

@@ -43,6 +43,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -50,11 +51,9 @@ from django.db.models import (
     DateField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
@@ -247,45 +246,42 @@ class _Computer:
 
     # -- people ----------------------------------------------------------------------------
 
-    def _holder_credentials(self, req: _Request) -> QuerySet[Any]:
-        """Credentials valid on D in scope, held by the human of ``OuterRef('email')``."""
+    def _people_metric(self, req: _Request, *, count: str) -> MetricValues:
+        """One query joining employed people to the credentials of the same human (e-mail,
+        case-insensitive): ``count`` is ``people`` (distinct humans) or ``credentials``
+        (distinct credentials). Both sides are ORM querysets (filters, ``known_at``) used as
+        derived tables, joined on the lower-cased e-mail so that the database hashes or
+        indexes the join (a correlated subquery per person would be quadratic)."""
         from partnerprogram.enablement.models import Credential
-
-        qs = Credential.objects.filter(_credential_valid_q(req.context.as_of))
-        qs = req.filter(qs, _CERT_FILTERS)
-        qs = req.known(qs, "")
-        return qs.annotate(holder=Lower("person__email")).filter(holder=Lower(OuterRef("email")))
-
-    def _employed_people(self, req: _Request) -> QuerySet[Any]:
         from partnerprogram.partners.models import Person
 
-        qs = Person.objects.filter(_employed_q(req.context.as_of))
-        return req.known(qs, "").annotate(pid=_partner_group("partner"))
+        on = req.context.as_of
+        employed = req.known(Person.objects.filter(_employed_q(on)), "").values(
+            pid=_partner_group("partner"), mail=Lower("email")
+        )
+        held = req.filter(Credential.objects.filter(_credential_valid_q(on)), _CERT_FILTERS)
+        held = req.known(held, "").values(cid=F("id"), mail=Lower("person__email"))
+        # DISTINCT keeps SQLite from flattening the derived tables (it then materializes them
+        # and builds an automatic index for the join); it changes no count.
+        e_sql, e_params = employed.distinct().query.sql_with_params()
+        h_sql, h_params = held.distinct().query.sql_with_params()
+        db = connections[employed.db]
+        q = db.ops.quote_name
+        counted = f"e.{q('mail')}" if count == "people" else f"h.{q('cid')}"
+        sql = (
+            f"SELECT e.{q('pid')}, COUNT(DISTINCT {counted}) "
+            f"FROM ({e_sql}) e INNER JOIN ({h_sql}) h ON e.{q('mail')} = h.{q('mail')} "
+            f"GROUP BY e.{q('pid')}"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, (*e_params, *h_params))
+            return {pid: _dec(value) for pid, value in cursor.fetchall()}
 
     def certified_people(self, req: _Request) -> MetricValues:
-        people = self._employed_people(req).filter(Exists(self._holder_credentials(req)))
-        rows = people.values("pid").annotate(v=Count(Lower("email"), distinct=True))
-        return {row["pid"]: _dec(row["v"]) for row in rows}
+        return self._people_metric(req, count="people")
 
     def credentials(self, req: _Request) -> MetricValues:
-        from partnerprogram.partners.models import Person
-
-        held = self._holder_credentials(req)
-        per_human = held.values("holder").annotate(n=Count("id")).values("n")
-        # One row per human and (survivor) partner: skip later rows with the same e-mail.
-        duplicate = (
-            req.known(Person.objects.filter(_employed_q(req.context.as_of)), "")
-            .annotate(pid=_partner_group("partner"), mail=Lower("email"))
-            .filter(pid=OuterRef("pid"), mail=Lower(OuterRef("email")), id__lt=OuterRef("id"))
-        )
-        people = (
-            self._employed_people(req)
-            .filter(Exists(held))
-            .exclude(Exists(duplicate))
-            .annotate(n=Subquery(per_human, output_field=IntegerField()))
-        )
-        rows = people.values("pid").annotate(v=Sum("n"))
-        return {row["pid"]: _dec(row["v"]) for row in rows}
+        return self._people_metric(req, count="credentials")
 
     # -- deal registrations ------------------------------------------------------------------
 

@@ -1,0 +1,50 @@
+"""Settings come from the environment and fail loudly in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "-m", "partnerprogram.cli", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    result = _run(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 20 + "-production-secret-key-of-sufficient-length-and-variety-42",
+            "ALLOWED_HOSTS": "partners.example.com",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_missing_secret_key_in_production_fails_loudly() -> None:
+    result = _run({"DEBUG": "0"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_bad_boolean_is_refused(value: str) -> None:
+    result = _run({"DEBUG": value}, "check")
+    assert result.returncode != 0
+    assert f"DEBUG={value!r}" in result.stderr
