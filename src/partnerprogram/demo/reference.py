@@ -540,9 +540,11 @@ class _Builder:
                 city=self.rng.choices(names, weights=weights)[0],
                 joined_on=joined, previous_tier=profile.previous_tier,
                 recorded_at=_recorded(min(joined, AS_OF)))
+            domain = self.domain(name)
+            partner.contact_email = f"partenariats@{domain}"
             self.enrolments.append(TrackEnrolment(partner=partner, track=profile.track,
                                                   enrolled_on=joined))
-            plan = _Plan(profile=profile, partner=partner, domain=self.domain(name))
+            plan = _Plan(profile=profile, partner=partner, domain=domain)
             self.draw_plan(plan)
             self.plans.append(plan)
 

@@ -33,6 +33,9 @@ class Partner(models.Model):
     city = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     joined_on = models.DateField(null=True, blank=True)
+    contact_email = models.EmailField(
+        blank=True, help_text="where program notices are emailed (the partner's program contact)"
+    )
     previous_tier = models.CharField(max_length=32, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_partners"

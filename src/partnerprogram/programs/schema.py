@@ -556,15 +556,41 @@ def _tier_in(value: Any) -> Any:
     return {"key": value} if isinstance(value, str) else value
 
 
+class Cycle(_Frozen):
+    """Claims cycle: claims open, deadline (end of that day, program zone), freeze length."""
+
+    claims_open: date
+    claim_deadline: date
+    freeze_months: int = Field(default=0, ge=0, le=120)
+    promotions_during_freeze: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Cycle:
+        if self.claim_deadline < self.claims_open:
+            raise _problems([("claim_deadline", "must not be before claims_open")])
+        return self
+
+
 class TrackDef(_Frozen):
-    """A track (business model) with optional effective dates (inclusive)."""
+    """A track (business model) with optional effective dates (inclusive) and optionally a
+    claims cycle of its own (a track that opens later, such as CCSP on 2027-01-01, enters
+    with its own cycle; the other tracks use the program's ``cycle``)."""
 
     name: LocalizedIn | None = None
     effective_from: date | None = None
     effective_until: date | None = None
+    cycle: Cycle | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TrackDef:
+        if (
+            self.cycle is not None
+            and self.effective_from is not None
+            and self.cycle.claims_open < self.effective_from
+        ):
+            raise _problems(
+                [("cycle.claims_open", "must not be before the track's effective_from")]
+            )
         if (
             self.effective_from
             and self.effective_until
@@ -591,21 +617,6 @@ class GrandfatherRule(_Frozen):
     until: date | None = None
     id: Key | None = None
     label: LocalizedIn | None = None
-
-
-class Cycle(_Frozen):
-    """Claims cycle: claims open, deadline (end of that day, program zone), freeze length."""
-
-    claims_open: date
-    claim_deadline: date
-    freeze_months: int = Field(default=0, ge=0, le=120)
-    promotions_during_freeze: bool = False
-
-    @model_validator(mode="after")
-    def _check(self) -> Cycle:
-        if self.claim_deadline < self.claims_open:
-            raise _problems([("claim_deadline", "must not be before claims_open")])
-        return self
 
 
 def _track_in(value: Any) -> Any:
@@ -710,6 +721,12 @@ class Program(_Frozen):
         if spec.effective_from is not None and on < spec.effective_from:
             return False
         return not (spec.effective_until is not None and on > spec.effective_until)
+
+    def cycle_for(self, track: str) -> Cycle | None:
+        """The claims cycle that applies to ``track``: its own, else the program's ``cycle``
+        (``KeyError`` for an unknown track)."""
+        own = self.tracks[track].cycle
+        return own if own is not None else self.cycle
 
     def requirement(self, track: str, tier: str) -> Node | None:
         """The requirement node of ``tier`` in ``track`` (``None``: no requirement, met)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from partnerprogram.audit.services import audit_record
 from partnerprogram.programs.models import Program as ProgramRecord
 from partnerprogram.programs.models import ProgramVersion
 from partnerprogram.programs.schema import Program, ProgramError, load_program
@@ -25,8 +26,12 @@ class LoadedVersion:
     status: str
 
 
-def program_versions_load(*, paths: Sequence[str | Path]) -> list[LoadedVersion]:
+def program_versions_load(
+    *, paths: Sequence[str | Path], actor: str = "system:cli"
+) -> list[LoadedVersion]:
     """Validate every file, then store them all in one transaction (all or nothing).
+
+    Each stored version is recorded in the audit trail as ``loaded`` by ``actor``.
 
     A version already stored with the same canonical content (sha256) is left ``unchanged``;
     one stored with different content is refused — a published version is immutable, publish a
@@ -80,7 +85,7 @@ def program_versions_load(*, paths: Sequence[str | Path]) -> list[LoadedVersion]
             stored = existing.get((program.program, program.version))
             status = "unchanged"
             if stored is None:
-                ProgramVersion.objects.create(
+                created = ProgramVersion.objects.create(
                     program=record,
                     version=program.version,
                     effective_from=program.effective_from,
@@ -88,6 +93,16 @@ def program_versions_load(*, paths: Sequence[str | Path]) -> list[LoadedVersion]
                     definition=program.canonical_dict(),
                     sha256=program.sha256(),
                     source=path,
+                )
+                audit_record(
+                    actor=actor,
+                    action="loaded",
+                    obj=created,
+                    changes={
+                        "effective_from": (None, created.effective_from),
+                        "sha256": (None, created.sha256),
+                    },
+                    note=f"from {path}",
                 )
                 status = "created"
             results.append(
