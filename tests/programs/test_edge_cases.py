@@ -162,7 +162,8 @@ def test_03_person_who_left_before_the_date_and_person_linked_to_two_partners(
     credential(p1, earned_on=earned, employed_until=D)  # first day gone = D: not employed on D
     credential(p1, earned_on=earned, employed_until=D + timedelta(days=1))  # still there on D
     # H works for P1 and P2 at once (one Person row each, same e-mail); the credential is on
-    # the P2 row. Certifications belong to the human, employment to the row: H counts for both.
+    # the P2 row. Certifications belong to the human (e-mail, compared case-insensitively),
+    # employment to the row: H counts for both.
     PersonFactory(partner=p1, email="h@example.test")
     credential(p2, earned_on=earned, email="H@example.test")
     # M moved from P2 to P3 on 2026-06-01; the credential was earned at P2: it counts for P3.

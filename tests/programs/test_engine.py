@@ -97,26 +97,47 @@ def population(db: None) -> dict[str, object]:
     # a person who left before the evaluation date does not count
     gone = PersonFactory(partner=a, employed_until=date(2026, 6, 1))
     CredentialFactory(person=gone, certification=CertificationFactory(code="RH124"))
-    BookingFactory(transacting_partner=a, channel="indirect", amount=Decimal("150000.00"),
-                   booked_on=date(2026, 3, 1))
+    BookingFactory(
+        transacting_partner=a,
+        channel="indirect",
+        amount=Decimal("150000.00"),
+        booked_on=date(2026, 3, 1),
+    )
     # 13 months before: outside the 12-month window
-    BookingFactory(transacting_partner=a, channel="indirect", amount=Decimal("900000.00"),
-                   booked_on=date(2025, 11, 30))
+    BookingFactory(
+        transacting_partner=a,
+        channel="indirect",
+        amount=Decimal("900000.00"),
+        booked_on=date(2025, 11, 30),
+    )
 
     b = _partner("B", "solution_provider", previous="premier")
     _certified(b, 2)
-    BookingFactory(transacting_partner=b, channel="indirect", amount=Decimal("120000.00"),
-                   booked_on=date(2026, 12, 31))
+    BookingFactory(
+        transacting_partner=b,
+        channel="indirect",
+        amount=Decimal("120000.00"),
+        booked_on=date(2026, 12, 31),
+    )
 
     c = _partner("C", "solution_provider", previous="premier")
     _certified(c, 1)
-    BookingFactory(transacting_partner=c, channel="indirect", amount=Decimal("800000.00"),
-                   booked_on=date(2026, 1, 1))
+    BookingFactory(
+        transacting_partner=c,
+        channel="indirect",
+        amount=Decimal("800000.00"),
+        booked_on=date(2026, 1, 1),
+    )
 
     d = _partner("D", "consulting")
     _certified(d, 2)
-    BookingFactory(influencing_partner=d, transacting_partner=None, channel="direct", amount=Decimal("400000.00"),
-                   booked_on=date(2026, 6, 30))
+    BookingFactory(
+        influencing_partner=d,
+        transacting_partner=None,
+        channel="direct",
+        amount=Decimal("400000.00"),
+        booked_on=date(2026, 6, 30),
+    )
 
     e = _partner("E", "ccsp")
     CloudUsageFactory(partner=e, month=date(2026, 11, 1), amount=Decimal("5000.00"))
@@ -156,7 +177,9 @@ def test_hand_built_population(version: ProgramVersion, population: dict[str, ob
 
 
 @pytest.mark.django_db
-def test_ccsp_track_counts_once_open(version: ProgramVersion, population: dict[str, object]) -> None:
+def test_ccsp_track_counts_once_open(
+    version: ProgramVersion, population: dict[str, object]
+) -> None:
     result = evaluate(version=version, as_of=date(2027, 1, 31), store=False)
     e = next(r for row, r in result.results if row.external_id == "E")
     # 5,000 of cloud usage in (2026-01-31, 2027-01-31] >= 1,000
@@ -171,8 +194,12 @@ def _grow(n: int) -> None:
         TrackEnrolmentFactory(partner=partner, track="solution_provider")
         TrackEnrolmentFactory(partner=partner, track="consulting")
         CredentialFactory(person=PersonFactory(partner=partner), certification=cert)
-        BookingFactory(transacting_partner=partner, channel="indirect",
-                       booked_on=date(2026, 5, 1), amount=Decimal(1000 * i))
+        BookingFactory(
+            transacting_partner=partner,
+            channel="indirect",
+            booked_on=date(2026, 5, 1),
+            amount=Decimal(1000 * i),
+        )
 
 
 def _queries(version: ProgramVersion) -> list[str]:
@@ -210,16 +237,24 @@ def test_query_count_does_not_grow_with_partners(version: ProgramVersion) -> Non
     assert len(large) == 7 + expected_inserts + 1
 
 
-ASSESSMENT_FIELDS = [
-    f for f in Assessment._meta.concrete_fields if not f.primary_key
-]
+ASSESSMENT_FIELDS = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
 
 
 @pytest.mark.django_db
 def test_evaluate_command_json(version: ProgramVersion, population: dict[str, object]) -> None:
     out = StringIO()
-    call_command("evaluate", "--program", "test-prog", "--version", "1", "--as-of",
-                 "2026-12-31", "--format", "json", stdout=out)
+    call_command(
+        "evaluate",
+        "--program",
+        "test-prog",
+        "--version",
+        "1",
+        "--as-of",
+        "2026-12-31",
+        "--format",
+        "json",
+        stdout=out,
+    )
     data = json.loads(out.getvalue())
     assert (data["program"], data["version"], data["as_of"]) == ("test-prog", "1", "2026-12-31")
     assert data["summary"]["by_tier"] == {"ready": 1, "advanced": 2, "premier": 1}
@@ -228,8 +263,13 @@ def test_evaluate_command_json(version: ProgramVersion, population: dict[str, ob
     assert a["previous_tier"] is None
     rows = {(r["tier"], r["metric"]): r for r in a["requirements"]}
     assert rows[("advanced", "certified_people")] == {
-        "track": "solution_provider", "tier": "advanced", "path": "all[0]",
-        "metric": "certified_people", "value": 3, "threshold": 2, "comparator": "at_least",
+        "track": "solution_provider",
+        "tier": "advanced",
+        "path": "all[0]",
+        "metric": "certified_people",
+        "value": 3,
+        "threshold": 2,
+        "comparator": "at_least",
         "met": True,
     }
     assert rows[("premier", "resale_bookings@12M")]["met"] is False
@@ -240,8 +280,9 @@ def test_evaluate_command_json(version: ProgramVersion, population: dict[str, ob
 @pytest.mark.django_db
 def test_evaluate_unknown_version_exit_2(version: ProgramVersion) -> None:
     with pytest.raises(CommandError) as err:
-        call_command("evaluate", "--program", "test-prog", "--version", "9", "--as-of",
-                     "2026-12-31")
+        call_command(
+            "evaluate", "--program", "test-prog", "--version", "9", "--as-of", "2026-12-31"
+        )
     assert err.value.returncode == 2
     assert "loaded versions: 1" in str(err.value)
 

@@ -442,33 +442,62 @@ def test_microsoft_capability_score_enterprise_and_smb() -> None:
 
 # --------------------------------------------------------------------------- Atlassian
 
-ATLASSIAN = """
-program: atlassian-marketplace
-name: Atlassian Marketplace Partner Program
-currency: USD
-timezone: UTC
-version: "2024"
-effective_from: 2024-01-01
-tiers: [registered, silver, gold, platinum]
-tracks: {marketplace: {}}
-requirements:
-  marketplace:
-    silver:
-      all:
-        - {metric: resale_bookings, window: 12M, at_least: 100000}
-        - {metric: resale_bookings, where: {product_line: cloud}, window: 12M,
-           share_of: {metric: resale_bookings, window: 12M}, at_least: 0.15}
-"""
+def _sales(partner: Partner, total: int, cloud: int) -> None:
+    """``total`` USD of resale in the 12 months to 2024-12-31, ``cloud`` of it product line
+    ``cloud``."""
+    if cloud:
+        BookingFactory(transacting_partner=partner, product_line="cloud", currency="USD",
+                       amount=Decimal(cloud), booked_on=date(2024, 6, 1))
+    if total - cloud:
+        BookingFactory(transacting_partner=partner, product_line="jira-dc", currency="USD",
+                       amount=Decimal(total - cloud), booked_on=date(2024, 3, 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ProgramError,
-    reason="The language cannot compare one metric to another: Atlassian's '>= 15 % of sales "
-    "from cloud' is a share of two sums (cloud sales / all sales). Proposed generic change "
-    "(schema.py + rules.py): a comparison may name `share_of: <metric ref>` and compares "
-    "value / that value (None on a zero denominator, fail closed). See examples/README.md.",
-)
-def test_atlassian_cloud_share_needs_a_ratio_of_two_metrics() -> None:
-    program = load_program_text(ATLASSIAN, source="atlassian-marketplace.yaml")
-    assert len(program.metric_refs()) == 2
+@pytest.mark.django_db
+def test_atlassian_cloud_share_and_alternative_paths() -> None:
+    version = load_examples("atlassian-marketplace")["atlassian-marketplace"]
+    silver = enrolled("AT-SILVER", "marketplace")
+    _sales(silver, 400_000, 100_000)  # 400k >= 100k and 25 % >= 15 %; gold needs 500k
+    lookalike = enrolled("AT-SILVER-BIS", "marketplace")
+    _sales(lookalike, 400_000, 40_000)  # 10 % < 15 %: registered
+    gold = enrolled("AT-GOLD", "marketplace")
+    _sales(gold, 3_100_000, 0)  # >= 3M path; 0 % cloud fails silver, tiers stand alone
+    platinum = enrolled("AT-PLATINUM", "marketplace")
+    _sales(platinum, 2_500_000, 2_500_000)  # both platinum paths pass
+    enrolled("AT-NONE", "marketplace")  # no sales: the share is undefined
+
+    result = by_ext(evaluate(version=version, as_of=date(2024, 12, 31), store=False))
+    assert {ext: r.tier for ext, r in result.items()} == {
+        "AT-SILVER": "silver",
+        "AT-SILVER-BIS": "registered",
+        "AT-GOLD": "gold",
+        "AT-PLATINUM": "platinum",
+        "AT-NONE": "registered",
+    }
+    share_key = "resale_bookings[product_line=cloud]@12M/resale_bookings@12M"
+    silver_track = result["AT-SILVER"].tracks["marketplace"]
+    check = silver_track.tier_result("silver").requirement.children[1]
+    assert (check.metric, check.value, check.met) == (share_key, Decimal("0.25"), True)
+    bis = result["AT-SILVER-BIS"].next_tier
+    assert bis is not None and bis.to_tier == "silver"
+    assert [(s.metric, s.missing) for s in bis.shortfalls] == [(share_key, Decimal("0.05"))]
+    assert "share of resale bookings" in bis.shortfalls[0].text.en
+    none = result["AT-NONE"].tracks["marketplace"].tier_result("silver").requirement
+    assert none.children[1].value is None and none.children[1].value_status == "undefined"
+
+
+def test_share_of_a_fraction_is_refused() -> None:
+    text = (EXAMPLES / "atlassian-marketplace.yaml").read_text(encoding="utf-8")
+    bad = text.replace(
+        "share_of: {metric: resale_bookings, window: 12M}\n          at_least: 0.15",
+        "share_of: {metric: bookings_growth, window: 12M}\n          at_least: 0.15",
+        1,
+    )
+    assert bad != text
+    with pytest.raises(ProgramError) as err:
+        load_program_text(bad, source="atl.yaml")
+    assert (
+        "atl.yaml",
+        "requirements.marketplace.silver.all[1].share_of.metric",
+        "bookings_growth is a fraction: a share needs sums or counts",
+    ) in err.value.errors

@@ -32,15 +32,21 @@ class ProgramVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(EvaluationRun)
 class EvaluationRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "program_version", "as_of", "partner_count", "started_at",
-                    "finished_at"]
+    list_display = ["id", "program_version", "as_of", "partner_count", "started_at", "finished_at"]
     list_filter = ["program_version"]
 
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyAdmin):
-    list_display = ["run", "partner", "tier", "qualified_tier", "previous_tier",
-                    "grandfathered", "next_tier"]
+    list_display = [
+        "run",
+        "partner",
+        "tier",
+        "qualified_tier",
+        "previous_tier",
+        "grandfathered",
+        "next_tier",
+    ]
     list_filter = ["run", "tier", "grandfathered"]
     search_fields = ["partner__name", "partner__external_id"]
     raw_id_fields = ["partner"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
@@ -631,12 +631,35 @@ def _check_texts(
     return Text(en=out["en"], fr=out["fr"])
 
 
+def _share_spec(spec: MetricSpec) -> MetricSpec:
+    """The spec of "share of <metric>": a fraction, with its own noun."""
+    en, fr = spec.noun["en"][1], spec.noun.get("fr", spec.noun["en"])[1]
+    return replace(
+        spec, unit="fraction", noun={"en": (f"share of {en}",) * 2, "fr": (f"part de {fr}",) * 2}
+    )
+
+
+def _spec_of(metric_name: str, unit: str) -> MetricSpec:
+    spec = CATALOG[metric_name]
+    return _share_spec(spec) if unit != spec.unit else spec
+
+
 def _eval_check(
     node: Comparison, path: str, values: Mapping[str, Any], program: Program
 ) -> CheckResult:
     ref = node.ref
     spec = CATALOG[node.metric]
     value, status = _lookup(values, ref.key)
+    key = ref.key
+    if node.share_of is not None:
+        spec = _share_spec(spec)
+        key = f"{ref.key}/{node.share_of.ref.key}"
+        whole, whole_status = _lookup(values, node.share_of.ref.key)
+        if value is None or whole is None or whole == 0:
+            value = None
+            status = "missing" if "missing" in (status, whole_status) else "undefined"
+        else:
+            value = value / whole
     threshold = node.threshold
     met = value is not None and _compare(value, node.comparator, threshold)
     missing = None
@@ -644,7 +667,7 @@ def _eval_check(
         missing = _missing(value, node.comparator, threshold, spec.unit)
     return CheckResult(
         path=path,
-        metric=ref.key,
+        metric=key,
         metric_name=node.metric,
         where=dict(node.where),
         window=node.window,
@@ -840,7 +863,7 @@ def qualify_track(program: Program, *, track: str, values: Mapping[str, Any]) ->
 
 
 def _check_shortfall(r: CheckResult, currency: str) -> Shortfall:
-    spec = CATALOG[r.metric_name]
+    spec = _spec_of(r.metric_name, r.unit)
     if r.value is None:
         return Shortfall(
             kind="no_value",

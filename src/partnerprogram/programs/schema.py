@@ -335,17 +335,57 @@ class _MetricUse(_Frozen):
 # --------------------------------------------------------------------------- requirement nodes
 
 
+class ShareOf(_Frozen):
+    """The denominator of a share: ``share_of: {metric, where, window}``."""
+
+    metric: str
+    where: Where = Field(default_factory=dict)
+    window: str | None = None
+
+    _metric_name = field_validator("metric")(_check_metric_name)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return _window_text(value)
+        raise ValueError("must be a window text such as 12M, 6CM or fiscal_year")
+
+    @property
+    def ref(self) -> MetricRef:
+        """The :class:`MetricRef` of the denominator."""
+        return MetricRef(
+            metric=self.metric, where=tuple(sorted(self.where.items())), window=self.window
+        )
+
+
 class Comparison(_MetricUse):
-    """A gate: ``{metric, where, window, at_least | more_than | at_most | less_than: X}``."""
+    """A gate: ``{metric, where, window, at_least | more_than | at_most | less_than: X}``.
+
+    With ``share_of: {metric, where, window}`` the compared value is the share
+    ``metric / share_of`` (a fraction; undefined when the denominator is 0), e.g. Atlassian's
+    "at least 15 % of sales from cloud". Both metrics must be additive (not fractions).
+    """
 
     at_least: NonNegative | None = None
     more_than: NonNegative | None = None
     at_most: NonNegative | None = None
     less_than: NonNegative | None = None
+    share_of: ShareOf | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Comparison:
         problems = _metric_problems(self.metric, self.where, self.window)
+        if self.share_of is not None:
+            share = self.share_of
+            problems += [
+                (f"share_of.{path}" if path else "share_of", reason)
+                for path, reason in _metric_problems(share.metric, share.where, share.window)
+            ]
+            for path, name in (("metric", self.metric), ("share_of.metric", share.metric)):
+                spec = CATALOG.get(name)
+                if spec is not None and spec.unit == "fraction":
+                    problems.append((path, f"{name} is a fraction: a share needs sums or counts"))
         given = [c for c in COMPARATORS if getattr(self, c) is not None]
         if len(given) != 1:
             problems.append(
@@ -745,6 +785,8 @@ class Program(_Frozen):
                 for node in iter_nodes(root):
                     if isinstance(node, Comparison):
                         refs.add(node.ref)
+                        if node.share_of is not None:
+                            refs.add(node.share_of.ref)
                     elif isinstance(node, Score):
                         refs.update(c.ref for c in node.score)
         return refs

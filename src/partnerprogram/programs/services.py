@@ -51,9 +51,7 @@ def program_versions_load(
     for path, program in parsed:
         key = (program.program, program.version)
         if key in seen:
-            errors.append(
-                (path, "version", f"{program.version!r} is also declared by {seen[key]}")
-            )
+            errors.append((path, "version", f"{program.version!r} is also declared by {seen[key]}"))
         seen[key] = path
     existing = {
         (v.program.key, v.version): v

@@ -11,7 +11,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-
 class Customer(models.Model):
     """An end customer of the vendor. ``segment`` classifies by size (``enterprise``, ``smb``)."""
 
@@ -89,6 +88,9 @@ class PartnerInvolvement(models.Model):
         ]
         indexes = [models.Index(fields=["partner", "role"])]
 
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.role} on {self.opportunity_id}"
+
 
 class DealRegistration(models.Model):
     """A partner declaring an opportunity it brings; the vendor approves or rejects it; an
@@ -134,6 +136,9 @@ class DealRegistration(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["registered_on", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.customer_name}, {self.status})"
 
 
 class Booking(models.Model):
@@ -203,6 +208,9 @@ class Booking(models.Model):
             models.Index(fields=["influencing_partner", "booked_on"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.amount} {self.currency} on {self.booked_on}"
+
 
 class CloudUsage(models.Model):
     """Monthly usage reported by a CCSP partner: ``month`` is the first day of the month."""
@@ -228,3 +236,6 @@ class CloudUsage(models.Model):
             models.CheckConstraint(condition=Q(month__day=1), name="cloudusage_month_first_day"),
         ]
         indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.product_line} {self.month:%Y-%m}"

@@ -63,6 +63,7 @@ class Command(BaseCommand):
             )
         except ProgramVersionNotFound as exc:
             raise CommandError(str(exc), returncode=2) from exc
+
         def progress(message: str) -> None:
             if options["verbosity"] >= 2:
                 sys.stderr.write(f"{message}\n")
