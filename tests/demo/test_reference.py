@@ -51,8 +51,9 @@ YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
 
 
 @pytest.fixture(scope="module")
-def reference(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[
-        ReferenceSummary]:
+def reference(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest
+) -> Iterator[ReferenceSummary]:
     with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
         summary = build_reference(region="fr", seed=2026)
         yield summary
@@ -65,38 +66,50 @@ def reference(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -
 def _rate_on(currency: str, day: date) -> Decimal:
     if currency == "EUR":
         return Decimal(1)
-    rate = (ExchangeRate.objects.filter(currency=currency, base="EUR", valid_from__lte=day)
-            .order_by("-valid_from").values_list("rate", flat=True).first())
+    rate = (
+        ExchangeRate.objects.filter(currency=currency, base="EUR", valid_from__lte=day)
+        .order_by("-valid_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
     assert rate is not None, f"no {currency} rate on {day}"
     return rate
 
 
 def _eur(rows: object) -> Decimal:
     """Sum of ``{currency, total}`` rows converted at the rates in force on D."""
-    return sum((row["total"] * _rate_on(row["currency"], D) for row in rows),  # type: ignore
-               Decimal(0))
+    return sum(
+        (row["total"] * _rate_on(row["currency"], D) for row in rows),  # type: ignore
+        Decimal(0),
+    )
 
 
 def _bookings_eur(**filters: object) -> Decimal:
-    rows = (Booking.objects.filter(**filters).values("currency")
-            .annotate(total=Sum("amount")))
+    rows = Booking.objects.filter(**filters).values("currency").annotate(total=Sum("amount"))
     return _eur(rows)
 
 
 def _usage_eur(bounds: tuple[date, date]) -> Decimal:
-    rows = (CloudUsage.objects.filter(month__range=bounds).values("currency")
-            .annotate(total=Sum("amount")))
+    rows = (
+        CloudUsage.objects.filter(month__range=bounds)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+    )
     return _eur(rows)
 
 
 def _certified_people() -> dict[int, int]:
     """Distinct people employed on D holding a credential valid on D, per partner."""
-    valid = Credential.objects.filter(
-        person=OuterRef("pk"), earned_on__lte=D).filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gt=D))
-    rows = (Person.objects.filter(employed_from__lte=D)
-            .filter(Q(employed_until__isnull=True) | Q(employed_until__gt=D))
-            .filter(Exists(valid)).values("partner_id").annotate(n=Count("id")))
+    valid = Credential.objects.filter(person=OuterRef("pk"), earned_on__lte=D).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=D)
+    )
+    rows = (
+        Person.objects.filter(employed_from__lte=D)
+        .filter(Q(employed_until__isnull=True) | Q(employed_until__gt=D))
+        .filter(Exists(valid))
+        .values("partner_id")
+        .annotate(n=Count("id"))
+    )
     return {row["partner_id"]: row["n"] for row in rows}
 
 
@@ -111,15 +124,22 @@ def _db_digest() -> str:
     """Partner names and tiers with their booking sums, by external id (no primary keys)."""
     h = hashlib.sha256()
     for ext, name, tier in Partner.objects.order_by("external_id").values_list(
-            "external_id", "name", "previous_tier"):
+        "external_id", "name", "previous_tier"
+    ):
         h.update(f"{ext}|{name}|{tier}\n".encode())
-    sums = (Booking.objects.values("transacting_partner__external_id", "currency")
-            .annotate(total=Sum("amount"), n=Count("id"))
-            .order_by("transacting_partner__external_id", "currency"))
+    sums = (
+        Booking.objects.values("transacting_partner__external_id", "currency")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .order_by("transacting_partner__external_id", "currency")
+    )
     for row in sums:
         h.update(f"{row}\n".encode())
-    for model, field in ((Person, "email"), (DealRegistration, "status"),
-                         (CloudUsage, "amount"), (Credential, "earned_on")):
+    for model, field in (
+        (Person, "email"),
+        (DealRegistration, "status"),
+        (CloudUsage, "amount"),
+        (Credential, "earned_on"),
+    ):
         h.update(str(sorted(model.objects.values_list(field, flat=True))).encode())
     return h.hexdigest()
 
@@ -160,9 +180,11 @@ def test_about_half_the_partners_are_active(reference: ReferenceSummary) -> None
     active = Partner.objects.filter(
         Exists(Booking.objects.filter(transacting_partner=OuterRef("pk"), **in_2026))
         | Exists(Booking.objects.filter(influencing_partner=OuterRef("pk"), **in_2026))
-        | Exists(DealRegistration.objects.filter(partner=OuterRef("pk"),
-                                                 registered_on__range=YEAR_2026))
-        | Exists(CloudUsage.objects.filter(partner=OuterRef("pk"), month__range=YEAR_2026)))
+        | Exists(
+            DealRegistration.objects.filter(partner=OuterRef("pk"), registered_on__range=YEAR_2026)
+        )
+        | Exists(CloudUsage.objects.filter(partner=OuterRef("pk"), month__range=YEAR_2026))
+    )
     assert 220 <= active.count() <= 250
     assert active.count() == reference.active
     # Every partner with a previous Premier or Advanced tier is active.
@@ -181,7 +203,8 @@ def test_indirect_is_65_percent_of_2026_bookings(reference: ReferenceSummary) ->
 
 @pytest.mark.django_db
 def test_ccsp_usage_is_17_percent_of_partner_bookings_and_grows_30_percent(
-        reference: ReferenceSummary) -> None:
+    reference: ReferenceSummary,
+) -> None:
     indirect = _bookings_eur(booked_on__range=YEAR_2026, channel="indirect")
     usage_2026 = _usage_eur(YEAR_2026)
     usage_2025 = _usage_eur(YEAR_2025)
@@ -205,7 +228,8 @@ def test_certified_people_follow_the_previous_tiers(reference: ReferenceSummary)
 
 @pytest.mark.django_db
 def test_some_consultancies_have_large_influence_and_little_resale(
-        reference: ReferenceSummary) -> None:
+    reference: ReferenceSummary,
+) -> None:
     consultancies = Partner.objects.filter(enrolments__track="consulting")
     big = 0
     for partner in consultancies:
@@ -240,39 +264,62 @@ def test_siren_and_vat_helpers() -> None:
 
 @pytest.mark.django_db
 def test_facts_cover_the_cases_the_engine_must_handle(reference: ReferenceSummary) -> None:
-    statuses = set(DealRegistration.objects.filter(
-        registered_on__gte=date(2025, 1, 1)).values_list("status", flat=True))
+    statuses = set(
+        DealRegistration.objects.filter(registered_on__gte=date(2025, 1, 1)).values_list(
+            "status", flat=True
+        )
+    )
     assert statuses == {"submitted", "approved", "rejected", "expired", "won", "lost"}
     assert not DealRegistration.objects.filter(registered_on__lt=date(2025, 1, 1)).exists()
     assert set(Customer.objects.values_list("segment", flat=True)) == {
-        "enterprise", "smb", "public"}
+        "enterprise",
+        "smb",
+        "public",
+    }
     assert set(Booking.objects.values_list("product_line", flat=True)) == {
-        "rhel", "openshift", "ansible", "middleware", "cloud-services"}
+        "rhel",
+        "openshift",
+        "ansible",
+        "middleware",
+        "cloud-services",
+    }
     assert set(Booking.objects.values_list("motion", flat=True)) == {
-        "new", "upsell", "renewal", "downsell", "churn"}
+        "new",
+        "upsell",
+        "renewal",
+        "downsell",
+        "churn",
+    }
     terms = Booking.objects.filter(term_start__isnull=False, term_end__isnull=False).values_list(
-        "term_start", "term_end")[:500]
-    assert {round((end - start).days / 30.4) for start, end in terms if start and end} == {
-        12, 36}
+        "term_start", "term_end"
+    )[:500]
+    assert {round((end - start).days / 30.4) for start, end in terms if start and end} == {12, 36}
     assert Booking.objects.filter(currency="USD").exists()
     assert Booking.objects.filter(currency="GBP").exists()
     assert min(Booking.objects.values_list("booked_on", flat=True)) >= date(2024, 1, 1)
     assert max(Booking.objects.values_list("booked_on", flat=True)) <= D
     # Sourced involvements on won registrations.
-    assert PartnerInvolvement.objects.filter(role="sourced", validated=True,
-                                             opportunity__bookings__isnull=False).exists()
+    assert PartnerInvolvement.objects.filter(
+        role="sourced", validated=True, opportunity__bookings__isnull=False
+    ).exists()
     # Credentials expiring around the deadline, on both sides of it.
     assert Credential.objects.filter(expires_on__range=(date(2026, 11, 15), D)).exists()
     assert Credential.objects.filter(
-        expires_on__range=(date(2027, 1, 1), date(2027, 1, 31))).exists()
+        expires_on__range=(date(2027, 1, 1), date(2027, 1, 31))
+    ).exists()
     assert {c.certification.validity_months for c in Credential.objects.all()[:50]} == {36}
     # People who left, and humans employed by two partners at once.
     assert Person.objects.filter(employed_until__lte=D).count() >= 50
-    twins = (Person.objects.values("email").annotate(n=Count("partner", distinct=True))
-             .filter(n__gte=2))
+    twins = (
+        Person.objects.values("email").annotate(n=Count("partner", distinct=True)).filter(n__gte=2)
+    )
     assert twins.count() >= 5
-    assert Attestation.objects.filter(kind="business_plan", attested_on__lte=D,
-                                      valid_until__gt=D).count() >= 40
+    assert (
+        Attestation.objects.filter(
+            kind="business_plan", attested_on__lte=D, valid_until__gt=D
+        ).count()
+        >= 40
+    )
 
 
 @pytest.mark.django_db
@@ -286,27 +333,32 @@ def test_facts_are_recorded_on_their_own_dates(reference: ReferenceSummary) -> N
 
 
 @pytest.fixture(scope="module")
-def story(reference: ReferenceSummary, django_db_blocker: pytest.FixtureRequest) -> dict[
-        str, Evaluation]:
+def story(
+    reference: ReferenceSummary, django_db_blocker: pytest.FixtureRequest
+) -> dict[str, Evaluation]:
     """Both program versions loaded and evaluated (not stored) as of the claim deadline."""
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         program_versions_load(paths=sorted(PROGRAMS.glob("2026.*.yaml")))
         return {
             version: evaluate(
                 version=ProgramVersion.objects.get(program__key="pex-fr", version=version),
-                as_of=D, store=False)
+                as_of=D,
+                store=False,
+            )
             for version in ("2026.1", "2026.2")
         }
 
 
 def _previous_premier(evaluation: Evaluation) -> list[tuple[str | None, str | None, bool]]:
-    return [(result.tier, result.qualified_tier, result.grandfathered)
-            for row, result in evaluation.results if row.previous_tier == "premier"]
+    return [
+        (result.tier, result.qualified_tier, result.grandfathered)
+        for row, result in evaluation.results
+        if row.previous_tier == "premier"
+    ]
 
 
 @pytest.mark.django_db
-def test_first_criteria_demote_a_visible_part_of_the_premier(
-        story: dict[str, Evaluation]) -> None:
+def test_first_criteria_demote_a_visible_part_of_the_premier(story: dict[str, Evaluation]) -> None:
     premier = _previous_premier(story["2026.1"])
     assert len(premier) == 19
     fallen = [tier for tier, _q, _g in premier if tier != "premier"]
@@ -319,7 +371,8 @@ def test_first_criteria_demote_a_visible_part_of_the_premier(
 
 @pytest.mark.django_db
 def test_relaxed_criteria_keep_the_premier_that_qualify_advanced(
-        story: dict[str, Evaluation]) -> None:
+    story: dict[str, Evaluation],
+) -> None:
     premier = _previous_premier(story["2026.2"])
     for tier, qualified, grandfathered in premier:
         if TIER_RANK[qualified] >= TIER_RANK["advanced"]:
@@ -338,14 +391,15 @@ def test_relaxed_criteria_keep_the_premier_that_qualify_advanced(
 
 @pytest.mark.django_db
 def test_ccsp_are_not_assessed_before_1_january(story: dict[str, Evaluation]) -> None:
-    ccsp_ids = set(TrackEnrolment.objects.filter(track="ccsp").values_list("partner_id",
-                                                                            flat=True))
+    ccsp_ids = set(TrackEnrolment.objects.filter(track="ccsp").values_list("partner_id", flat=True))
     for evaluation in story.values():
         assert evaluation.summary["unassessed"] >= len(ccsp_ids)
         assert not any(result.tier for row, result in evaluation.results if row.id in ccsp_ids)
     on_1_january = evaluate(
         version=ProgramVersion.objects.get(program__key="pex-fr", version="2026.2"),
-        as_of=date(2027, 1, 1), store=False)
+        as_of=date(2027, 1, 1),
+        store=False,
+    )
     assessed = [result.tier for row, result in on_1_january.results if row.id in ccsp_ids]
     assert len(assessed) == len(ccsp_ids)
     assert all(tier is not None for tier in assessed)
@@ -378,7 +432,8 @@ def test_unknown_region_is_refused() -> None:
 
 @pytest.mark.django_db
 def test_rebuild_is_refused_while_assessments_point_at_reference_partners(
-        story: dict[str, Evaluation]) -> None:
+    story: dict[str, Evaluation],
+) -> None:
     version = ProgramVersion.objects.get(program__key="pex-fr", version="2026.2")
     run = EvaluationRun.objects.create(program_version=version, as_of=D)
     partner = Partner.objects.order_by("external_id").first()

@@ -114,13 +114,16 @@ def people(a, b):
 
     p1 = PersonFactory(partner=a)
     CredentialFactory(person=p1, certification=rhel_pro, earned_on=d("2025-01-01"))
-    CredentialFactory(person=p1, certification=rhel_assoc, earned_on=d("2024-01-01"),
-                      expires_on=d("2027-01-01"))
-    CredentialFactory(person=p1, certification=ocp, earned_on=d("2024-05-01"),
-                      expires_on=d("2027-05-01"))
+    CredentialFactory(
+        person=p1, certification=rhel_assoc, earned_on=d("2024-01-01"), expires_on=d("2027-01-01")
+    )
+    CredentialFactory(
+        person=p1, certification=ocp, earned_on=d("2024-05-01"), expires_on=d("2027-05-01")
+    )
     p2 = PersonFactory(partner=a)
-    CredentialFactory(person=p2, certification=rhel_pro, earned_on=d("2023-06-30"),
-                      expires_on=D)  # expires on D: not counted
+    CredentialFactory(
+        person=p2, certification=rhel_pro, earned_on=d("2023-06-30"), expires_on=D
+    )  # expires on D: not counted
     p3 = PersonFactory(partner=a)
     CredentialFactory(person=p3, certification=ocp, earned_on=D)  # earned on D: counted
     p4 = PersonFactory(partner=a, employed_until=d("2026-06-01"))  # left before D
@@ -129,8 +132,12 @@ def people(a, b):
     CredentialFactory(person=p5, certification=rhel_pro)
     PersonFactory(partner=a)  # p6, no credential
 
-    dual_at_a = PersonFactory(partner=a, email="dual@example.test",
-                              employed_from=d("2020-01-01"), employed_until=d("2026-03-01"))
+    dual_at_a = PersonFactory(
+        partner=a,
+        email="dual@example.test",
+        employed_from=d("2020-01-01"),
+        employed_until=d("2026-03-01"),
+    )
     PersonFactory(partner=b, email="DUAL@Example.test", employed_from=d("2026-03-01"))
     CredentialFactory(person=dual_at_a, certification=rhel_pro, earned_on=d("2025-06-01"))
 
@@ -177,8 +184,9 @@ def test_person_linked_to_two_partners_counts_where_employed_on_the_date(a, b, p
 def test_late_credential_is_ignored_when_evaluating_as_known_before(a, b, people):
     recorded(Person, ON_TIME)
     recorded(Credential, ON_TIME)
-    late = CredentialFactory(person=Person.objects.get(partner=b, email__istartswith="dual"),
-                             earned_on=d("2026-06-01"))
+    late = CredentialFactory(
+        person=Person.objects.get(partner=b, email__istartswith="dual"), earned_on=d("2026-06-01")
+    )
     Credential.objects.filter(pk=late.pk).update(recorded_at=LATE)
     late_person = PersonFactory(partner=a)
     CredentialFactory(person=late_person, recorded_at=ON_TIME)
@@ -194,32 +202,48 @@ def test_late_credential_is_ignored_when_evaluating_as_known_before(a, b, people
 
 
 def test_registered_opportunities_and_amount_in_window(a, b, usd_rates):
-    DealRegistrationFactory(partner=a, registered_on=d("2025-07-01"), status="approved",
-                            estimated_amount=Decimal("1000"))
-    DealRegistrationFactory(partner=a, registered_on=D, status="won",
-                            estimated_amount=Decimal("2000"), currency="USD")
-    DealRegistrationFactory(partner=a, registered_on=d("2026-01-01"), status="rejected",
-                            estimated_amount=Decimal("500"))
-    DealRegistrationFactory(partner=a, registered_on=d("2026-02-01"), status="approved",
-                            product_line="openshift", estimated_amount=Decimal("300"))
+    DealRegistrationFactory(
+        partner=a,
+        registered_on=d("2025-07-01"),
+        status="approved",
+        estimated_amount=Decimal("1000"),
+    )
+    DealRegistrationFactory(
+        partner=a, registered_on=D, status="won", estimated_amount=Decimal("2000"), currency="USD"
+    )
+    DealRegistrationFactory(
+        partner=a, registered_on=d("2026-01-01"), status="rejected", estimated_amount=Decimal("500")
+    )
+    DealRegistrationFactory(
+        partner=a,
+        registered_on=d("2026-02-01"),
+        status="approved",
+        product_line="openshift",
+        estimated_amount=Decimal("300"),
+    )
     DealRegistrationFactory(partner=a, registered_on=d("2025-06-30"), estimated_amount=9999)
     DealRegistrationFactory(partner=a, registered_on=d("2026-07-01"), estimated_amount=9999)
-    DealRegistrationFactory(partner=b, registered_on=d("2026-01-01"), status="approved",
-                            estimated_amount=Decimal("700"))
+    DealRegistrationFactory(
+        partner=b, registered_on=d("2026-01-01"), status="approved", estimated_amount=Decimal("700")
+    )
 
     assert run("registered_opportunities", window="12M") == {a.id: 4, b.id: 1}
     won_or_approved = {"status": ["approved", "won"]}
     assert run("registered_opportunities", where=won_or_approved, window="12M") == {
-        a.id: 3, b.id: 1
+        a.id: 3,
+        b.id: 1,
     }
-    assert run("registered_opportunities", where={**won_or_approved, "product_line": "rhel"},
-               window="12M") == {a.id: 2, b.id: 1}
+    assert run(
+        "registered_opportunities", where={**won_or_approved, "product_line": "rhel"}, window="12M"
+    ) == {a.id: 2, b.id: 1}
     # 2000 USD at 0.90 (rate in force on D; the 0.50 rate from 2026-07-01 does not apply).
     assert run("registered_amount", window="12M") == {
-        a.id: Decimal("3600.00"), b.id: Decimal("700.00")
+        a.id: Decimal("3600.00"),
+        b.id: Decimal("700.00"),
     }
     assert run("registered_amount", where=won_or_approved, window="12M") == {
-        a.id: Decimal("3100.00"), b.id: Decimal("700.00")
+        a.id: Decimal("3100.00"),
+        b.id: Decimal("700.00"),
     }
     # Evaluated on 2026-07-01 the new rate applies (window then [2025-07-02, 2026-07-02)).
     later = MetricContext(as_of=d("2026-07-01"), currency="EUR")
@@ -233,22 +257,36 @@ def test_registered_opportunities_and_amount_in_window(a, b, usd_rates):
 
 def test_resale_and_influenced_bookings(a, b, usd_rates):
     enterprise = CustomerFactory(segment="enterprise")
-    BookingFactory(transacting_partner=a, booked_on=d("2026-01-10"), amount=1000,
-                   customer=enterprise, influencing_partner=b)
-    BookingFactory(transacting_partner=a, booked_on=d("2026-05-05"), amount=1000, currency="USD",
-                   product_line="openshift", motion="renewal")
+    BookingFactory(
+        transacting_partner=a,
+        booked_on=d("2026-01-10"),
+        amount=1000,
+        customer=enterprise,
+        influencing_partner=b,
+    )
+    BookingFactory(
+        transacting_partner=a,
+        booked_on=d("2026-05-05"),
+        amount=1000,
+        currency="USD",
+        product_line="openshift",
+        motion="renewal",
+    )
     BookingFactory(transacting_partner=a, booked_on=d("2025-06-30"), amount=5000)  # before
     BookingFactory(transacting_partner=a, booked_on=d("2026-07-01"), amount=5000)  # after D
     BookingFactory(transacting_partner=b, booked_on=d("2025-07-01"), amount=400)
     BookingFactory(transacting_partner=b, booked_on=D, amount=250, influencing_partner=a)
-    BookingFactory(transacting_partner=None, channel="direct", booked_on=D, amount=75,
-                   influencing_partner=a)
+    BookingFactory(
+        transacting_partner=None, channel="direct", booked_on=D, amount=75, influencing_partner=a
+    )
 
     assert run("resale_bookings", window="12M") == {
-        a.id: Decimal("1900.00"), b.id: Decimal("650.00")
+        a.id: Decimal("1900.00"),
+        b.id: Decimal("650.00"),
     }
     assert run("resale_bookings", where={"product_line": "rhel"}, window="12M") == {
-        a.id: Decimal("1000.00"), b.id: Decimal("650.00")
+        a.id: Decimal("1000.00"),
+        b.id: Decimal("650.00"),
     }
     assert run("resale_bookings", where={"motion": "renewal"}, window="12M") == {
         a.id: Decimal("900.00")
@@ -257,7 +295,8 @@ def test_resale_and_influenced_bookings(a, b, usd_rates):
         a.id: Decimal("1000.00")
     }
     assert run("influenced_bookings", window="12M") == {
-        a.id: Decimal("325.00"), b.id: Decimal("1000.00")
+        a.id: Decimal("325.00"),
+        b.id: Decimal("1000.00"),
     }
 
 
@@ -273,14 +312,20 @@ def test_sourced_bookings_need_a_validated_sourced_involvement(a, b):
     PartnerInvolvementFactory(opportunity=o3, partner=a, role="resell", validated=True)
 
     BookingFactory(opportunity=o1, transacting_partner=b, booked_on=d("2026-02-01"), amount=3000)
-    BookingFactory(opportunity=o1, transacting_partner=b, booked_on=d("2026-03-01"), amount=500,
-                   product_line="openshift")
+    BookingFactory(
+        opportunity=o1,
+        transacting_partner=b,
+        booked_on=d("2026-03-01"),
+        amount=500,
+        product_line="openshift",
+    )
     BookingFactory(opportunity=o1, transacting_partner=b, booked_on=d("2025-01-01"), amount=999)
     BookingFactory(opportunity=o2, transacting_partner=a, booked_on=d("2026-02-01"), amount=700)
     BookingFactory(opportunity=o3, transacting_partner=a, booked_on=d("2026-02-01"), amount=800)
 
     assert run("sourced_bookings", window="12M") == {
-        a.id: Decimal("3500.00"), b.id: Decimal("700.00")
+        a.id: Decimal("3500.00"),
+        b.id: Decimal("700.00"),
     }
     assert run("sourced_bookings", where={"product_line": "openshift"}, window="12M") == {
         a.id: Decimal("500.00")
@@ -295,10 +340,17 @@ def test_bookings_growth_with_no_baseline_is_none(a, b):
     BookingFactory(transacting_partner=a, booked_on=d("2025-07-01"), amount=1500)
     BookingFactory(transacting_partner=a, booked_on=d("2024-06-30"), amount=9999)  # neither
     BookingFactory(transacting_partner=b, booked_on=d("2025-01-01"), amount=200)
-    BookingFactory(transacting_partner=b, booked_on=d("2026-01-01"), amount=500,
-                   influencing_partner=a)
-    BookingFactory(transacting_partner=None, channel="direct", booked_on=d("2025-01-01"),
-                   amount=1000, influencing_partner=a, product_line="openshift")
+    BookingFactory(
+        transacting_partner=b, booked_on=d("2026-01-01"), amount=500, influencing_partner=a
+    )
+    BookingFactory(
+        transacting_partner=None,
+        channel="direct",
+        booked_on=d("2025-01-01"),
+        amount=1000,
+        influencing_partner=a,
+        product_line="openshift",
+    )
     BookingFactory(transacting_partner=newcomer, booked_on=d("2026-01-01"), amount=800)
     BookingFactory(transacting_partner=shrinking, booked_on=d("2025-01-01"), amount=800)
 
@@ -311,8 +363,9 @@ def test_bookings_growth_with_no_baseline_is_none(a, b):
     assert run("bookings_growth", where={"role": "influenced"}, window="12M") == {
         a.id: Decimal("-0.5"),  # 500 / 1000 - 1
     }
-    assert run("bookings_growth", where={"role": "influenced", "product_line": "rhel"},
-               window="12M") == {a.id: None}
+    assert run(
+        "bookings_growth", where={"role": "influenced", "product_line": "rhel"}, window="12M"
+    ) == {a.id: None}
     with pytest.raises(ValueError, match="role"):
         run("bookings_growth", where={"role": "owner"}, window="12M")
 
@@ -321,8 +374,9 @@ def test_new_customers_first_booking_with_the_partner_in_window(a, b):
     c1, c2, c3, c4 = (CustomerFactory() for _ in range(4))
     c5 = CustomerFactory(segment="enterprise")
     BookingFactory(transacting_partner=a, customer=c1, booked_on=d("2024-01-01"))
-    BookingFactory(transacting_partner=a, customer=c1, booked_on=d("2026-01-01"),
-                   product_line="openshift")  # not new to Alpha, but new on openshift
+    BookingFactory(
+        transacting_partner=a, customer=c1, booked_on=d("2026-01-01"), product_line="openshift"
+    )  # not new to Alpha, but new on openshift
     BookingFactory(transacting_partner=b, customer=c2, booked_on=d("2024-01-01"))
     BookingFactory(transacting_partner=a, customer=c2, booked_on=d("2026-02-01"))  # new to Alpha
     BookingFactory(transacting_partner=a, customer=c3, booked_on=d("2025-07-01"))
@@ -333,37 +387,45 @@ def test_new_customers_first_booking_with_the_partner_in_window(a, b):
     BookingFactory(transacting_partner=b, customer=c3, booked_on=d("2026-05-01"))
 
     assert run("new_customers", window="12M") == {a.id: 3, b.id: 1}
-    assert run("new_customers", where={"customer_segment": "enterprise"}, window="12M") == {
-        a.id: 1
-    }
+    assert run("new_customers", where={"customer_segment": "enterprise"}, window="12M") == {a.id: 1}
     assert run("new_customers", where={"product_line": "openshift"}, window="12M") == {a.id: 2}
 
 
 def test_net_new_users_signs_quantity_by_motion(a, b):
-    for motion, quantity in [("new", 10), ("upsell", 5), ("renewal", 100), ("downsell", 3),
-                             ("churn", 2)]:
-        BookingFactory(transacting_partner=a, motion=motion, quantity=quantity,
-                       booked_on=d("2026-01-01"))
+    for motion, quantity in [
+        ("new", 10),
+        ("upsell", 5),
+        ("renewal", 100),
+        ("downsell", 3),
+        ("churn", 2),
+    ]:
+        BookingFactory(
+            transacting_partner=a, motion=motion, quantity=quantity, booked_on=d("2026-01-01")
+        )
     BookingFactory(transacting_partner=a, motion="new", quantity=50, booked_on=d("2025-06-30"))
-    BookingFactory(transacting_partner=a, motion="new", quantity=4, booked_on=D,
-                   product_line="openshift")
+    BookingFactory(
+        transacting_partner=a, motion="new", quantity=4, booked_on=D, product_line="openshift"
+    )
     BookingFactory(transacting_partner=b, motion="new", quantity=7, booked_on=D)
-    BookingFactory(transacting_partner=b, motion="churn", quantity=9, booked_on=D,
-                   product_line="openshift")
+    BookingFactory(
+        transacting_partner=b, motion="churn", quantity=9, booked_on=D, product_line="openshift"
+    )
 
     assert run("net_new_users", window="12M") == {a.id: Decimal(14), b.id: Decimal(-2)}
-    assert run("net_new_users", where={"product_line": "rhel"}, window="12M") == {
-        a.id: 10, b.id: 7
-    }
+    assert run("net_new_users", where={"product_line": "rhel"}, window="12M") == {a.id: 10, b.id: 7}
 
 
 # ------------------------------------------------------------------------------ retention
 
 
 def _term(partner, customer, start, end, booked=None):
-    return BookingFactory(transacting_partner=partner, customer=customer,
-                          booked_on=d(booked or start), term_start=d(start),
-                          term_end=d(end) if end else None)
+    return BookingFactory(
+        transacting_partner=partner,
+        customer=customer,
+        booked_on=d(booked or start),
+        term_start=d(start),
+        term_end=d(end) if end else None,
+    )
 
 
 def test_retention_active_in_window_odoo_v9a(a, b):
@@ -383,8 +445,14 @@ def test_retention_active_in_window_odoo_v9a(a, b):
     values = run("customer_retention", where={"basis": "active_in_window"}, window="12M")
     assert values == {a.id: Decimal(3) / Decimal(5), b.id: Decimal(1)}
     assert values.get(no_terms.id) is None  # zero denominator: absent, read as None
-    assert run("customer_retention", where={"basis": "active_in_window",
-                                            "product_line": "openshift"}, window="12M") == {}
+    assert (
+        run(
+            "customer_retention",
+            where={"basis": "active_in_window", "product_line": "openshift"},
+            window="12M",
+        )
+        == {}
+    )
 
 
 def test_retention_acquired_in_window_odoo_v11(a, b):
@@ -411,8 +479,9 @@ def test_cloud_usage_and_growth(a, b, usd_rates):
     CloudUsageFactory(partner=a, month=d("2024-07-01"), amount=400)  # baseline
     CloudUsageFactory(partner=a, month=d("2025-06-01"), amount=600)  # baseline
     CloudUsageFactory(partner=a, month=d("2025-07-01"), amount=1000)
-    CloudUsageFactory(partner=a, month=d("2026-06-01"), amount=500, currency="USD",
-                      product_line="ansible")
+    CloudUsageFactory(
+        partner=a, month=d("2026-06-01"), amount=500, currency="USD", product_line="ansible"
+    )
     CloudUsageFactory(partner=b, month=d("2026-01-01"), amount=300)
 
     assert run("cloud_usage", window="12M") == {a.id: Decimal("1450.00"), b.id: Decimal("300.00")}
@@ -442,8 +511,9 @@ def test_influenced_opportunities(a, b):
 
     assert run("influenced_opportunities", window="12M") == {a.id: 3, b.id: 1}
     assert run("influenced_opportunities", where={"stage": "won"}, window="12M") == {a.id: 1}
-    assert run("influenced_opportunities", where={"validated": ["true", "false"]},
-               window="12M") == {a.id: 4, b.id: 1}
+    assert run(
+        "influenced_opportunities", where={"validated": ["true", "false"]}, window="12M"
+    ) == {a.id: 4, b.id: 1}
     assert run("influenced_opportunities", where={"validated": False}, window="12M") == {a.id: 1}
 
 
@@ -451,17 +521,26 @@ def test_influenced_opportunities(a, b):
 
 
 def test_attestations_valid_on_date_or_attested_in_window(a, b):
-    AttestationFactory(partner=a, kind="business_plan", attested_on=d("2025-07-01"),
-                       valid_until=d("2026-07-01"))
-    AttestationFactory(partner=a, kind="business_plan", attested_on=d("2024-01-01"),
-                       valid_until=d("2025-01-01"))
+    AttestationFactory(
+        partner=a, kind="business_plan", attested_on=d("2025-07-01"), valid_until=d("2026-07-01")
+    )
+    AttestationFactory(
+        partner=a, kind="business_plan", attested_on=d("2024-01-01"), valid_until=d("2025-01-01")
+    )
     AttestationFactory(partner=a, kind="executive_review", attested_on=D)
-    AttestationFactory(partner=a, kind="technical_validation", category="msp",
-                       attested_on=d("2026-07-01"))
-    AttestationFactory(partner=a, kind="technical_validation", category="devops",
-                       attested_on=d("2025-06-30"), valid_until=D)
-    AttestationFactory(partner=b, kind="technical_validation", category="msp",
-                       attested_on=d("2026-01-01"))
+    AttestationFactory(
+        partner=a, kind="technical_validation", category="msp", attested_on=d("2026-07-01")
+    )
+    AttestationFactory(
+        partner=a,
+        kind="technical_validation",
+        category="devops",
+        attested_on=d("2025-06-30"),
+        valid_until=D,
+    )
+    AttestationFactory(
+        partner=b, kind="technical_validation", category="msp", attested_on=d("2026-01-01")
+    )
 
     assert run("attestations") == {a.id: 2, b.id: 1}
     assert run("attestations", where={"kind": "business_plan"}) == {a.id: 1}
@@ -485,16 +564,20 @@ def test_inverse_rate_and_missing_rate(a):
 
 
 def test_late_data_with_known_at(a, b):
-    BookingFactory(transacting_partner=a, booked_on=d("2026-06-01"), amount=1000,
-                   recorded_at=ON_TIME)
+    BookingFactory(
+        transacting_partner=a, booked_on=d("2026-06-01"), amount=1000, recorded_at=ON_TIME
+    )
     BookingFactory(transacting_partner=a, booked_on=d("2026-06-20"), amount=500, recorded_at=LATE)
-    BookingFactory(transacting_partner=b, booked_on=d("2026-06-01"), amount=1000,
-                   recorded_at=ON_TIME)
+    BookingFactory(
+        transacting_partner=b, booked_on=d("2026-06-01"), amount=1000, recorded_at=ON_TIME
+    )
     assert run("resale_bookings", window="12M", context=KNOWN_THEN) == {
-        a.id: Decimal("1000.00"), b.id: Decimal("1000.00")
+        a.id: Decimal("1000.00"),
+        b.id: Decimal("1000.00"),
     }
     assert run("resale_bookings", window="12M") == {
-        a.id: Decimal("1500.00"), b.id: Decimal("1000.00")
+        a.id: Decimal("1500.00"),
+        b.id: Decimal("1000.00"),
     }
 
 
@@ -551,9 +634,17 @@ def _partner_with_facts(index: int) -> None:
     PartnerInvolvementFactory(opportunity=opportunity, partner=partner, role="sourced")
     PartnerInvolvementFactory(opportunity=opportunity, partner=partner, role="influenced")
     customer = CustomerFactory()
-    BookingFactory(transacting_partner=partner, influencing_partner=partner, customer=customer,
-                   opportunity=opportunity, booked_on=d("2026-01-01"), currency="USD",
-                   quantity=index % 7, term_start=d("2026-01-01"), term_end=d("2027-01-01"))
+    BookingFactory(
+        transacting_partner=partner,
+        influencing_partner=partner,
+        customer=customer,
+        opportunity=opportunity,
+        booked_on=d("2026-01-01"),
+        currency="USD",
+        quantity=index % 7,
+        term_start=d("2026-01-01"),
+        term_end=d("2027-01-01"),
+    )
     BookingFactory(transacting_partner=partner, booked_on=d("2025-01-01"))
     CloudUsageFactory(partner=partner, month=d("2026-01-01"))
     CloudUsageFactory(partner=partner, month=d("2025-01-01"), currency="USD")
@@ -592,8 +683,9 @@ def test_rates_on_prefers_the_direct_rate_in_force_and_inverts_otherwise():
     rates = rates_on(on=D, target="EUR")
     assert rates == {"EUR": 1, "USD": Decimal("0.9"), "GBP": Decimal("1.25")}
     assert rates_on(on=d("2025-12-31"), target="EUR") == {"EUR": 1}
-    assert convert_sums({"EUR": Decimal("1.005"), "GBP": Decimal("0.00")}, rates=rates,
-                        target="EUR") == Decimal("1.01")  # half-up to the cent
+    assert convert_sums(
+        {"EUR": Decimal("1.005"), "GBP": Decimal("0.00")}, rates=rates, target="EUR"
+    ) == Decimal("1.01")  # half-up to the cent
 
 
 def test_a_human_with_two_rows_in_one_partner_group_counts_once(a):

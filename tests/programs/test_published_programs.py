@@ -442,15 +442,26 @@ def test_microsoft_capability_score_enterprise_and_smb() -> None:
 
 # --------------------------------------------------------------------------- Atlassian
 
+
 def _sales(partner: Partner, total: int, cloud: int) -> None:
     """``total`` USD of resale in the 12 months to 2024-12-31, ``cloud`` of it product line
     ``cloud``."""
     if cloud:
-        BookingFactory(transacting_partner=partner, product_line="cloud", currency="USD",
-                       amount=Decimal(cloud), booked_on=date(2024, 6, 1))
+        BookingFactory(
+            transacting_partner=partner,
+            product_line="cloud",
+            currency="USD",
+            amount=Decimal(cloud),
+            booked_on=date(2024, 6, 1),
+        )
     if total - cloud:
-        BookingFactory(transacting_partner=partner, product_line="jira-dc", currency="USD",
-                       amount=Decimal(total - cloud), booked_on=date(2024, 3, 1))
+        BookingFactory(
+            transacting_partner=partner,
+            product_line="jira-dc",
+            currency="USD",
+            amount=Decimal(total - cloud),
+            booked_on=date(2024, 3, 1),
+        )
 
 
 @pytest.mark.django_db

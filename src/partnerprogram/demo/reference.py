@@ -102,36 +102,123 @@ CCSP_GROWTH = {2025: 0.26, 2026: 0.30}
 
 PRODUCT_LINES = ("rhel", "openshift", "ansible", "middleware", "cloud-services")
 #: Yearly list price of one unit (subscription, core pair, node...) per product line, EUR.
-UNIT_PRICE = {"rhel": 900, "openshift": 3200, "ansible": 1500, "middleware": 1300,
-              "cloud-services": 600}
-FAMILIES = {"rhel": "Enterprise Linux", "openshift": "OpenShift",
-            "ansible": "Ansible Automation", "middleware": "Application Foundations"}
-LEVELS = {"associate": ("100", "Associate"), "professional": ("200", "Professional"),
-          "specialist": ("300", "Specialist"), "architect": ("400", "Architect")}
+UNIT_PRICE = {
+    "rhel": 900,
+    "openshift": 3200,
+    "ansible": 1500,
+    "middleware": 1300,
+    "cloud-services": 600,
+}
+FAMILIES = {
+    "rhel": "Enterprise Linux",
+    "openshift": "OpenShift",
+    "ansible": "Ansible Automation",
+    "middleware": "Application Foundations",
+}
+LEVELS = {
+    "associate": ("100", "Associate"),
+    "professional": ("200", "Professional"),
+    "specialist": ("300", "Specialist"),
+    "architect": ("400", "Architect"),
+}
 CERT_VALIDITY_MONTHS = 36
 
 #: Real French cities with rough weights (head offices concentrate in Paris and Lyon).
 CITIES = (
-    ("Paris", 30), ("Lyon", 8), ("Toulouse", 5), ("Nantes", 5), ("Lille", 5), ("Bordeaux", 5),
-    ("Marseille", 4), ("Rennes", 4), ("Strasbourg", 3), ("Montpellier", 3), ("Nice", 3),
-    ("Grenoble", 3), ("Sophia Antipolis", 2), ("Boulogne-Billancourt", 3), ("Nanterre", 2),
-    ("Issy-les-Moulineaux", 2), ("Levallois-Perret", 2), ("Courbevoie", 2), ("Rouen", 2),
-    ("Tours", 2), ("Orléans", 2), ("Dijon", 2), ("Clermont-Ferrand", 2), ("Reims", 1),
-    ("Metz", 1), ("Nancy", 1), ("Caen", 1), ("Brest", 1), ("Angers", 1), ("Le Mans", 1),
-    ("Limoges", 1), ("Poitiers", 1), ("Pau", 1), ("Perpignan", 1), ("Aix-en-Provence", 2),
-    ("Annecy", 1), ("Saint-Étienne", 1), ("Amiens", 1), ("Besançon", 1), ("Valence", 1),
+    ("Paris", 30),
+    ("Lyon", 8),
+    ("Toulouse", 5),
+    ("Nantes", 5),
+    ("Lille", 5),
+    ("Bordeaux", 5),
+    ("Marseille", 4),
+    ("Rennes", 4),
+    ("Strasbourg", 3),
+    ("Montpellier", 3),
+    ("Nice", 3),
+    ("Grenoble", 3),
+    ("Sophia Antipolis", 2),
+    ("Boulogne-Billancourt", 3),
+    ("Nanterre", 2),
+    ("Issy-les-Moulineaux", 2),
+    ("Levallois-Perret", 2),
+    ("Courbevoie", 2),
+    ("Rouen", 2),
+    ("Tours", 2),
+    ("Orléans", 2),
+    ("Dijon", 2),
+    ("Clermont-Ferrand", 2),
+    ("Reims", 1),
+    ("Metz", 1),
+    ("Nancy", 1),
+    ("Caen", 1),
+    ("Brest", 1),
+    ("Angers", 1),
+    ("Le Mans", 1),
+    ("Limoges", 1),
+    ("Poitiers", 1),
+    ("Pau", 1),
+    ("Perpignan", 1),
+    ("Aix-en-Provence", 2),
+    ("Annecy", 1),
+    ("Saint-Étienne", 1),
+    ("Amiens", 1),
+    ("Besançon", 1),
+    ("Valence", 1),
 )
 
 _SUFFIX = {
-    "solution_provider": ("Informatique", "Systèmes", "Solutions", "Intégration", "Services",
-                          "Technologies", "Réseaux", "Numérique", "IT", "Logiciels", "Data"),
-    "consulting": ("Conseil", "Consulting", "Partners", "Stratégie", "Architectes",
-                   "Transformation", "Expertise"),
+    "solution_provider": (
+        "Informatique",
+        "Systèmes",
+        "Solutions",
+        "Intégration",
+        "Services",
+        "Technologies",
+        "Réseaux",
+        "Numérique",
+        "IT",
+        "Logiciels",
+        "Data",
+    ),
+    "consulting": (
+        "Conseil",
+        "Consulting",
+        "Partners",
+        "Stratégie",
+        "Architectes",
+        "Transformation",
+        "Expertise",
+    ),
     "ccsp": ("Cloud", "Hébergement", "Datacenter", "Hosting", "Infogérance", "Cloud Services"),
 }
 _LEGAL = ("SAS", "SAS", "SAS", "SARL", "SA", "")
-_SYLLABLES = ("ar", "bel", "cor", "dal", "eo", "fi", "gal", "ka", "lu", "mer", "no", "or",
-              "pra", "qui", "ri", "sol", "ta", "ve", "xo", "zen", "lys", "nov", "tec", "via")
+_SYLLABLES = (
+    "ar",
+    "bel",
+    "cor",
+    "dal",
+    "eo",
+    "fi",
+    "gal",
+    "ka",
+    "lu",
+    "mer",
+    "no",
+    "or",
+    "pra",
+    "qui",
+    "ri",
+    "sol",
+    "ta",
+    "ve",
+    "xo",
+    "zen",
+    "lys",
+    "nov",
+    "tec",
+    "via",
+)
 
 
 class ReferenceDataInUse(Exception):
@@ -168,32 +255,149 @@ SP, CONS, CCSP = "solution_provider", "consulting", "ccsp"
 #: The population (the counts of ``sp_small``, ``sp_dormant`` and ``ccsp`` vary a little with the
 #: seed; the previous tiers never do).
 PROFILES: tuple[Profile, ...] = (
-    Profile("premier_core", SP, "premier", 13, cert=(12, 24), regs=(16, 34),
-            resale=(1.8e6, 6.0e6), deal=45_000, joined=(2006, 2016)),
-    Profile("premier_short", SP, "premier", 5, cert=(5, 8), regs=(14, 26),
-            resale=(1.6e6, 3.5e6), deal=45_000, joined=(2008, 2016)),
-    Profile("premier_fading", SP, "premier", 1, cert=(2, 3), regs=(1, 3),
-            resale=(1.2e5, 2.0e5), trend=(9.0, 12.0), deal=30_000, joined=(2009, 2012)),
-    Profile("advanced_core", SP, "advanced", 17, cert=(5, 10), regs=(7, 14),
-            resale=(5.5e5, 1.4e6), deal=30_000, joined=(2010, 2019)),
-    Profile("advanced_rising", SP, "advanced", 3, cert=(9, 12), regs=(13, 18),
-            resale=(1.3e6, 2.0e6), trend=(0.6, 0.8), deal=35_000, joined=(2012, 2019)),
-    Profile("advanced_weak", SP, "advanced", 4, cert=(3, 5), regs=(4, 7),
-            resale=(3.0e5, 5.0e5), trend=(1.0, 1.4), deal=25_000, joined=(2010, 2018)),
-    Profile("advanced_consulting", CONS, "advanced", 3, cert=(6, 12), regs=(3, 8),
-            resale=(5.0e4, 1.5e5), influence=(1.2e6, 2.5e6), deal=20_000, joined=(2011, 2018)),
-    Profile("consulting_star", CONS, "ready", 8, cert=(8, 20), regs=(3, 10),
-            resale=(0.0, 8.0e4), influence=(1.5e6, 5.0e6), deal=15_000, joined=(2014, 2024)),
-    Profile("consulting_mid", CONS, "ready", 12, cert=(3, 9), regs=(1, 6),
-            resale=(0.0, 5.0e4), influence=(4.0e5, 1.4e6), deal=12_000, joined=(2015, 2025)),
-    Profile("consulting_small", CONS, "ready", 12, cert=(0, 4), regs=(0, 3),
-            resale=(0.0, 3.0e4), influence=(5.0e4, 3.5e5), deal=10_000, joined=(2016, 2025)),
-    Profile("consulting_dormant", CONS, "ready", 25, active=False, cert=(0, 3),
-            joined=(2012, 2024)),
-    Profile("sp_rising", SP, "ready", 12, cert=(4, 8), regs=(6, 12), resale=(4.0e5, 1.0e6),
-            trend=(0.55, 0.8), deal=25_000, joined=(2015, 2023)),
-    Profile("sp_small", SP, "ready", 95, cert=(0, 4), regs=(0, 5), resale=(1.0e4, 3.0e5),
-            deal=15_000, joined=(2012, 2025)),
+    Profile(
+        "premier_core",
+        SP,
+        "premier",
+        13,
+        cert=(12, 24),
+        regs=(16, 34),
+        resale=(1.8e6, 6.0e6),
+        deal=45_000,
+        joined=(2006, 2016),
+    ),
+    Profile(
+        "premier_short",
+        SP,
+        "premier",
+        5,
+        cert=(5, 8),
+        regs=(14, 26),
+        resale=(1.6e6, 3.5e6),
+        deal=45_000,
+        joined=(2008, 2016),
+    ),
+    Profile(
+        "premier_fading",
+        SP,
+        "premier",
+        1,
+        cert=(2, 3),
+        regs=(1, 3),
+        resale=(1.2e5, 2.0e5),
+        trend=(9.0, 12.0),
+        deal=30_000,
+        joined=(2009, 2012),
+    ),
+    Profile(
+        "advanced_core",
+        SP,
+        "advanced",
+        17,
+        cert=(5, 10),
+        regs=(7, 14),
+        resale=(5.5e5, 1.4e6),
+        deal=30_000,
+        joined=(2010, 2019),
+    ),
+    Profile(
+        "advanced_rising",
+        SP,
+        "advanced",
+        3,
+        cert=(9, 12),
+        regs=(13, 18),
+        resale=(1.3e6, 2.0e6),
+        trend=(0.6, 0.8),
+        deal=35_000,
+        joined=(2012, 2019),
+    ),
+    Profile(
+        "advanced_weak",
+        SP,
+        "advanced",
+        4,
+        cert=(3, 5),
+        regs=(4, 7),
+        resale=(3.0e5, 5.0e5),
+        trend=(1.0, 1.4),
+        deal=25_000,
+        joined=(2010, 2018),
+    ),
+    Profile(
+        "advanced_consulting",
+        CONS,
+        "advanced",
+        3,
+        cert=(6, 12),
+        regs=(3, 8),
+        resale=(5.0e4, 1.5e5),
+        influence=(1.2e6, 2.5e6),
+        deal=20_000,
+        joined=(2011, 2018),
+    ),
+    Profile(
+        "consulting_star",
+        CONS,
+        "ready",
+        8,
+        cert=(8, 20),
+        regs=(3, 10),
+        resale=(0.0, 8.0e4),
+        influence=(1.5e6, 5.0e6),
+        deal=15_000,
+        joined=(2014, 2024),
+    ),
+    Profile(
+        "consulting_mid",
+        CONS,
+        "ready",
+        12,
+        cert=(3, 9),
+        regs=(1, 6),
+        resale=(0.0, 5.0e4),
+        influence=(4.0e5, 1.4e6),
+        deal=12_000,
+        joined=(2015, 2025),
+    ),
+    Profile(
+        "consulting_small",
+        CONS,
+        "ready",
+        12,
+        cert=(0, 4),
+        regs=(0, 3),
+        resale=(0.0, 3.0e4),
+        influence=(5.0e4, 3.5e5),
+        deal=10_000,
+        joined=(2016, 2025),
+    ),
+    Profile(
+        "consulting_dormant", CONS, "ready", 25, active=False, cert=(0, 3), joined=(2012, 2024)
+    ),
+    Profile(
+        "sp_rising",
+        SP,
+        "ready",
+        12,
+        cert=(4, 8),
+        regs=(6, 12),
+        resale=(4.0e5, 1.0e6),
+        trend=(0.55, 0.8),
+        deal=25_000,
+        joined=(2015, 2023),
+    ),
+    Profile(
+        "sp_small",
+        SP,
+        "ready",
+        95,
+        cert=(0, 4),
+        regs=(0, 5),
+        resale=(1.0e4, 3.0e5),
+        deal=15_000,
+        joined=(2012, 2025),
+    ),
     Profile("sp_dormant", SP, "ready", 0, active=False, cert=(0, 2), joined=(2008, 2024)),
     Profile("ccsp", CCSP, "", 50, cert=(1, 6), joined=(2027, 2027)),
 )
@@ -340,7 +544,8 @@ def _reference_querysets(region: str) -> list[models.QuerySet[Any]]:
         TrackEnrolment.objects.filter(partner__external_id__startswith=prefix),
         Partner.objects.filter(external_id__startswith=prefix),
         Certification.objects.filter(code__startswith=CERT_PREFIX).exclude(
-            pk__in=Credential.objects.values("certification_id")),
+            pk__in=Credential.objects.values("certification_id")
+        ),
     ]
 
 
@@ -374,8 +579,9 @@ def _exchange_rate_keys() -> list[dict[str, Any]]:
     keys = []
     for currency in ("USD", "GBP"):
         for i in range(-1, 36):
-            keys.append({"currency": currency, "base": "EUR",
-                         "valid_from": add_months(date(2024, 1, 1), i)})
+            keys.append(
+                {"currency": currency, "base": "EUR", "valid_from": add_months(date(2024, 1, 1), i)}
+            )
     return keys
 
 
@@ -457,34 +663,48 @@ class _Builder:
                 rate = max(0.5, rate * (1 + self.rng.gauss(0, 0.008)))
                 valid_from = add_months(date(2024, 1, 1), i)
                 value = Decimal(str(rate)).quantize(Decimal("0.000001"))
-                self.rates.append(ExchangeRate(currency=currency, base="EUR", rate=value,
-                                               valid_from=valid_from))
+                self.rates.append(
+                    ExchangeRate(currency=currency, base="EUR", rate=value, valid_from=valid_from)
+                )
                 self.final_rate[currency] = float(value)
 
     def build_certifications(self) -> None:
         for family, family_name in FAMILIES.items():
             for level, (number, level_name) in LEVELS.items():
-                self.certifications.append(Certification(
-                    code=f"{CERT_PREFIX}{family.upper()}-{number}",
-                    name=f"Certified {level_name} — {family_name}",
-                    family=family, level=level, validity_months=CERT_VALIDITY_MONTHS))
+                self.certifications.append(
+                    Certification(
+                        code=f"{CERT_PREFIX}{family.upper()}-{number}",
+                        name=f"Certified {level_name} — {family_name}",
+                        family=family,
+                        level=level,
+                        validity_months=CERT_VALIDITY_MONTHS,
+                    )
+                )
 
     def build_customers(self, count: int) -> None:
         segments = ("enterprise", "smb", "public")
         for _ in range(count):
             segment = self.rng.choices(segments, weights=(25, 60, 15))[0]
             if segment == "public":
-                kind = self.rng.choice(("Mairie de", "Conseil départemental de",
-                                        "Centre hospitalier de", "Université de",
-                                        "Communauté d'agglomération de", "Région"))
+                kind = self.rng.choice(
+                    (
+                        "Mairie de",
+                        "Conseil départemental de",
+                        "Centre hospitalier de",
+                        "Université de",
+                        "Communauté d'agglomération de",
+                        "Région",
+                    )
+                )
                 city = self.rng.choice(CITIES)[0]
                 name = f"{kind} {city}" if kind != "Région" else f"Région {self.fake.last_name()}"
             else:
                 name = self.fake.company()
                 if segment == "enterprise" and self.rng.random() < 0.5:
                     name = f"Groupe {name}"
-            self.customers.append(Customer(external_id=self.next_id("k"), name=name,
-                                           country="FR", segment=segment))
+            self.customers.append(
+                Customer(external_id=self.next_id("k"), name=name, country="FR", segment=segment)
+            )
 
     # -- partners -----------------------------------------------------------------------------
 
@@ -496,8 +716,9 @@ class _Builder:
             elif style < 0.6:
                 base = f"{self.fake.last_name()} & {self.fake.last_name()}"
             elif style < 0.8:
-                base = "".join(self.rng.choice(_SYLLABLES)
-                               for _ in range(self.rng.randint(2, 3))).capitalize()
+                base = "".join(
+                    self.rng.choice(_SYLLABLES) for _ in range(self.rng.randint(2, 3))
+                ).capitalize()
             else:
                 base = "".join(self.rng.choice("ABCDEFGHIJKLMNOPRSTV") for _ in range(3))
             name = f"{base} {self.rng.choice(_SUFFIX[track])}"
@@ -512,7 +733,8 @@ class _Builder:
     def siren(self) -> str:
         while True:
             first = str(self.rng.randint(3, 9)) + "".join(
-                str(self.rng.randint(0, 9)) for _ in range(7))
+                str(self.rng.randint(0, 9)) for _ in range(7)
+            )
             siren = first + str(siren_check_digit(first))
             if siren not in self._sirens:
                 self._sirens.add(siren)
@@ -523,7 +745,8 @@ class _Builder:
         counts["ccsp"] = self.rng.randint(48, 52)
         counts["sp_small"] = 95 + self.rng.randint(-5, 5)
         counts["sp_dormant"] = TOTAL_PARTNERS - sum(
-            n for key, n in counts.items() if key != "sp_dormant")
+            n for key, n in counts.items() if key != "sp_dormant"
+        )
         by_key = {p.key: p for p in PROFILES}
         slots = [by_key[key] for key, n in counts.items() for _ in range(n)]
         self.rng.shuffle(slots)
@@ -531,19 +754,28 @@ class _Builder:
         for profile in slots:
             siren = self.siren()
             low, high = profile.joined
-            joined = (CCSP_OPENS if profile.track == CCSP
-                      else self.day_in(date(low, 1, 1), date(high, 12, 31)))
+            joined = (
+                CCSP_OPENS
+                if profile.track == CCSP
+                else self.day_in(date(low, 1, 1), date(high, 12, 31))
+            )
             name = self.company_name(profile.track)
             partner = Partner(
-                external_id=self.next_id("p"), name=name, siren=siren,
-                vat_number=vat_number(siren), country="FR",
+                external_id=self.next_id("p"),
+                name=name,
+                siren=siren,
+                vat_number=vat_number(siren),
+                country="FR",
                 city=self.rng.choices(names, weights=weights)[0],
-                joined_on=joined, previous_tier=profile.previous_tier,
-                recorded_at=_recorded(min(joined, AS_OF)))
+                joined_on=joined,
+                previous_tier=profile.previous_tier,
+                recorded_at=_recorded(min(joined, AS_OF)),
+            )
             domain = self.domain(name)
             partner.contact_email = f"partenariats@{domain}"
-            self.enrolments.append(TrackEnrolment(partner=partner, track=profile.track,
-                                                  enrolled_on=joined))
+            self.enrolments.append(
+                TrackEnrolment(partner=partner, track=profile.track, enrolled_on=joined)
+            )
             plan = _Plan(profile=profile, partner=partner, domain=domain)
             self.draw_plan(plan)
             self.plans.append(plan)
@@ -577,16 +809,17 @@ class _Builder:
             if p.track == CONS and rng.random() < 0.3:
                 r26 = 0.0  # pure consultancies resell nothing
             ratio = rng.uniform(*p.trend)
-            plan.resale = {2026: r26, 2025: r26 * ratio,
-                           2024: r26 * ratio * rng.uniform(*p.trend)}
+            plan.resale = {2026: r26, 2025: r26 * ratio, 2024: r26 * ratio * rng.uniform(*p.trend)}
             if p.influence[1] > 0:
                 i26 = self.loguniform(*p.influence)
                 ratio = rng.uniform(0.7, 0.95)
                 plan.influence = {2026: i26, 2025: i26 * ratio, 2024: i26 * ratio * ratio}
             good = rng.randint(*p.regs)
             plan.regs_good = {2026: good, 2025: max(0, round(good * rng.uniform(0.6, 1.1)))}
-            plan.regs_bad = {year: round(n * rng.uniform(0.25, 0.7)) + rng.randint(0, 1)
-                             for year, n in plan.regs_good.items()}
+            plan.regs_bad = {
+                year: round(n * rng.uniform(0.25, 0.7)) + rng.randint(0, 1)
+                for year, n in plan.regs_good.items()
+            }
         else:
             # Dormant: nothing in 2026; some lapsed in 2025 or 2024.
             last = rng.choices((None, 2024, 2025), weights=(45, 25, 30))[0]
@@ -600,8 +833,9 @@ class _Builder:
 
     # -- people -------------------------------------------------------------------------------
 
-    def person(self, plan: _Plan, *, role: str, employed_from: date,
-               employed_until: date | None = None) -> Person:
+    def person(
+        self, plan: _Plan, *, role: str, employed_from: date, employed_until: date | None = None
+    ) -> Person:
         first, last = self.fake.first_name(), self.fake.last_name()
         local, n = f"{_slug(first)}.{_slug(last)}", 1
         email = f"{local}@{plan.domain}"
@@ -609,22 +843,36 @@ class _Builder:
             n += 1
             email = f"{local}{n}@{plan.domain}"
         self._emails.add(email)
-        person = Person(external_id=self.next_id("h"), partner=plan.partner, email=email,
-                        first_name=first, last_name=last, job_role=role,
-                        employed_from=employed_from, employed_until=employed_until,
-                        recorded_at=_recorded(min(employed_from, AS_OF)))
+        person = Person(
+            external_id=self.next_id("h"),
+            partner=plan.partner,
+            email=email,
+            first_name=first,
+            last_name=last,
+            job_role=role,
+            employed_from=employed_from,
+            employed_until=employed_until,
+            recorded_at=_recorded(min(employed_from, AS_OF)),
+        )
         self.people.append(person)
         return person
 
-    def credential(self, person: Person, family: str, earned: date, *,
-                   level: str | None = None) -> None:
+    def credential(
+        self, person: Person, family: str, earned: date, *, level: str | None = None
+    ) -> None:
         if level is None:
             level = self.rng.choices(tuple(LEVELS), weights=(45, 35, 15, 5))[0]
         cert = self.cert_by_key[(family, level)]
-        self.credentials.append(Credential(
-            credential_id=self.next_id("c"), person=person, certification=cert,
-            earned_on=earned, expires_on=add_months(earned, CERT_VALIDITY_MONTHS),
-            recorded_at=_recorded(earned)))
+        self.credentials.append(
+            Credential(
+                credential_id=self.next_id("c"),
+                person=person,
+                certification=cert,
+                earned_on=earned,
+                expires_on=add_months(earned, CERT_VALIDITY_MONTHS),
+                recorded_at=_recorded(earned),
+            )
+        )
 
     def family(self, plan: _Plan) -> str:
         return self.rng.choices(tuple(FAMILIES), weights=plan.focus[:4])[0]
@@ -640,42 +888,57 @@ class _Builder:
             size = plan.certified
             # Certified people (count exactly ``plan.certified`` on AS_OF).
             for i in range(plan.certified):
-                person = self.person(plan, role="technical",
-                                     employed_from=self.day_in(start, hired_until))
+                person = self.person(
+                    plan, role="technical", employed_from=self.day_in(start, hired_until)
+                )
                 if i == 0 and rng.random() < 0.25:
                     earned = self.day_in(date(2024, 1, 1), date(2024, 1, 31))  # expires Jan 2027
                 else:
                     earned = self.day_in(valid_from, valid_to)
                 family = self.family(plan)
-                self.credential(person, family, earned,
-                                level="architect" if plan.profile.track == CONS
-                                and rng.random() < 0.3 else None)
+                self.credential(
+                    person,
+                    family,
+                    earned,
+                    level="architect"
+                    if plan.profile.track == CONS and rng.random() < 0.3
+                    else None,
+                )
                 for _ in range(rng.choices((0, 1, 2), weights=(55, 35, 10))[0]):
-                    self.credential(person, self.family(plan),
-                                    self.day_in(date(2019, 1, 1), date(2026, 11, 30)))
+                    self.credential(
+                        person, self.family(plan), self.day_in(date(2019, 1, 1), date(2026, 11, 30))
+                    )
                 certified_people.append((plan, person))
             # Credentials expiring just before the deadline (counted in July, not on Dec 31).
             if plan.certified >= 3 and rng.random() < 0.3:
-                person = self.person(plan, role="technical",
-                                     employed_from=self.day_in(start, date(2023, 6, 30)))
-                self.credential(person, self.family(plan),
-                                self.day_in(date(2023, 11, 15), date(2023, 12, 31)))
+                person = self.person(
+                    plan, role="technical", employed_from=self.day_in(start, date(2023, 6, 30))
+                )
+                self.credential(
+                    person, self.family(plan), self.day_in(date(2023, 11, 15), date(2023, 12, 31))
+                )
             # Technical staff whose credentials have lapsed.
             for _ in range(rng.randint(0, 1 + size // 4)):
-                person = self.person(plan, role="technical",
-                                     employed_from=self.day_in(start, date(2024, 6, 30)))
-                self.credential(person, self.family(plan),
-                                self.day_in(date(2018, 1, 1), date(2023, 10, 31)))
+                person = self.person(
+                    plan, role="technical", employed_from=self.day_in(start, date(2024, 6, 30))
+                )
+                self.credential(
+                    person, self.family(plan), self.day_in(date(2018, 1, 1), date(2023, 10, 31))
+                )
             # Sales and other staff.
             for _ in range(rng.randint(1, 2 + size // 3)):
-                self.person(plan, role=rng.choice(("sales", "sales", "other")),
-                            employed_from=self.day_in(start, hired_until))
+                self.person(
+                    plan,
+                    role=rng.choice(("sales", "sales", "other")),
+                    employed_from=self.day_in(start, hired_until),
+                )
             # People who left, some with credentials still valid (they no longer count).
             for _ in range(rng.choices((0, 1, 2), weights=(50, 35, 15))[0]):
                 hired = self.day_in(start, date(2024, 12, 31))
                 left = self.day_in(max(hired + timedelta(days=30), date(2025, 1, 1)), AS_OF)
-                person = self.person(plan, role="technical", employed_from=hired,
-                                     employed_until=left)
+                person = self.person(
+                    plan, role="technical", employed_from=hired, employed_until=left
+                )
                 if rng.random() < 0.7:
                     self.credential(person, self.family(plan), self.day_in(valid_from, valid_to))
         # A few people employed by two partners at once (same e-mail, one row per partner; the
@@ -684,35 +947,59 @@ class _Builder:
         active_plans = [p for p in self.plans if p.profile.active and p.profile.track != CCSP]
         for plan, person in rng.sample(certified_people, k=min(8, len(certified_people))):
             other = rng.choice([p for p in active_plans if p is not plan])
-            twin = Person(external_id=self.next_id("h"), partner=other.partner,
-                          email=person.email, first_name=person.first_name,
-                          last_name=person.last_name, job_role="technical",
-                          employed_from=self.day_in(date(2023, 1, 1), date(2026, 6, 30)))
+            twin = Person(
+                external_id=self.next_id("h"),
+                partner=other.partner,
+                email=person.email,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                job_role="technical",
+                employed_from=self.day_in(date(2023, 1, 1), date(2026, 6, 30)),
+            )
             twin.recorded_at = _recorded(twin.employed_from)
             self.people.append(twin)
 
     # -- bookings -----------------------------------------------------------------------------
 
-    def booking(self, *, eur: float, booked_on: date, customer: Customer, product_line: str,
-                partner: Partner | None, motion: str, influencing: Partner | None = None,
-                opportunity: Opportunity | None = None, quantity: float | None = None,
-                currency: str | None = None) -> Booking:
+    def booking(
+        self,
+        *,
+        eur: float,
+        booked_on: date,
+        customer: Customer,
+        product_line: str,
+        partner: Partner | None,
+        motion: str,
+        influencing: Partner | None = None,
+        opportunity: Opportunity | None = None,
+        quantity: float | None = None,
+        currency: str | None = None,
+    ) -> Booking:
         currency = currency or self.pick_currency(eur)
         term = 36 if self.rng.random() < 0.25 else 12
         if quantity is None:
             quantity = max(1, round(eur / (UNIT_PRICE[product_line] * term / 12)))
         booking = Booking(
-            external_id=self.next_id("b"), booked_on=booked_on,
-            amount=self.in_currency(eur, currency), currency=currency, customer=customer,
+            external_id=self.next_id("b"),
+            booked_on=booked_on,
+            amount=self.in_currency(eur, currency),
+            currency=currency,
+            customer=customer,
             product_line=product_line,
             channel=Booking.Channel.INDIRECT if partner else Booking.Channel.DIRECT,
-            motion=motion, quantity=Decimal(round(quantity)), term_start=booked_on,
-            term_end=add_months(booked_on, term), opportunity=opportunity,
-            transacting_partner=partner, influencing_partner=influencing,
-            recorded_at=_recorded(booked_on))
+            motion=motion,
+            quantity=Decimal(round(quantity)),
+            term_start=booked_on,
+            term_end=add_months(booked_on, term),
+            opportunity=opportunity,
+            transacting_partner=partner,
+            influencing_partner=influencing,
+            recorded_at=_recorded(booked_on),
+        )
         self.bookings.append(booking)
-        self.eur[id(booking)] = eur if currency == "EUR" else float(booking.amount) \
-            * self.final_rate[currency]
+        self.eur[id(booking)] = (
+            eur if currency == "EUR" else float(booking.amount) * self.final_rate[currency]
+        )
         return booking
 
     def product_line(self, plan: _Plan | None) -> str:
@@ -723,8 +1010,7 @@ class _Builder:
         for plan in self.plans:
             total = sum(plan.resale.values()) + sum(plan.influence.values())
             regs = sum(plan.regs_good.values()) + sum(plan.regs_bad.values())
-            size = max(2 if total or regs else 0,
-                       round(total / 40_000) + regs // 2)
+            size = max(2 if total or regs else 0, round(total / 40_000) + regs // 2)
             size = min(size, 160)
             plan.customers = self.rng.sample(self.customers, k=size) if size else []
 
@@ -743,12 +1029,19 @@ class _Builder:
                 line = self.product_line(plan)
                 key = (id(customer), line)
                 if key in seen:
-                    motion = self.rng.choices(("renewal", "upsell", "downsell"),
-                                              weights=(60, 30, 10))[0]
+                    motion = self.rng.choices(
+                        ("renewal", "upsell", "downsell"), weights=(60, 30, 10)
+                    )[0]
                 else:
                     motion = "new"
-                b = self.booking(eur=eur, booked_on=booked_on, customer=customer,
-                                 product_line=line, partner=plan.partner, motion=motion)
+                b = self.booking(
+                    eur=eur,
+                    booked_on=booked_on,
+                    customer=customer,
+                    product_line=line,
+                    partner=plan.partner,
+                    motion=motion,
+                )
                 seen[key] = b.quantity
                 if self.rng.random() < 0.25 and motion in ("new", "upsell"):
                     self.opportunity_for(b, plan.partner, role="resell")
@@ -756,33 +1049,55 @@ class _Builder:
             for (cust_id, line), qty in list(seen.items()):
                 if self.rng.random() < 0.04:
                     customer = next(c for c in plan.customers if id(c) == cust_id)
-                    self.booking(eur=0.0, booked_on=self.day_in(date(2025, 1, 1), AS_OF),
-                                 customer=customer, product_line=line, partner=plan.partner,
-                                 motion="churn", quantity=float(qty), currency="EUR")
+                    self.booking(
+                        eur=0.0,
+                        booked_on=self.day_in(date(2025, 1, 1), AS_OF),
+                        customer=customer,
+                        product_line=line,
+                        partner=plan.partner,
+                        motion="churn",
+                        quantity=float(qty),
+                        currency="EUR",
+                    )
 
-    def opportunity_for(self, booking: Booking, partner: Partner | None, *, role: str,
-                        validated: bool = True) -> Opportunity:
+    def opportunity_for(
+        self, booking: Booking, partner: Partner | None, *, role: str, validated: bool = True
+    ) -> Opportunity:
         created = booking.booked_on - timedelta(days=self.rng.randint(20, 200))
         opp = Opportunity(
-            external_id=self.next_id("o"), customer=booking.customer,
+            external_id=self.next_id("o"),
+            customer=booking.customer,
             name=f"{booking.customer.name} — {booking.product_line}",
-            product_line=booking.product_line, amount=booking.amount,
-            currency=booking.currency, stage=Opportunity.Stage.WON, created_on=created,
-            close_date=booking.booked_on, recorded_at=_recorded(created))
+            product_line=booking.product_line,
+            amount=booking.amount,
+            currency=booking.currency,
+            stage=Opportunity.Stage.WON,
+            created_on=created,
+            close_date=booking.booked_on,
+            recorded_at=_recorded(created),
+        )
         self.opportunities.append(opp)
         booking.opportunity = opp
         if partner is not None:
-            self.involve(opp, partner, role=role, validated=validated,
-                         on=booking.booked_on)
+            self.involve(opp, partner, role=role, validated=validated, on=booking.booked_on)
         return opp
 
-    def involve(self, opp: Opportunity, partner: Partner, *, role: str, validated: bool,
-                on: date) -> None:
-        validated_on = min(on + timedelta(days=self.rng.randint(1, 20)), AS_OF) \
-            if validated else None
-        self.involvements.append(PartnerInvolvement(
-            opportunity=opp, partner=partner, role=role, validated=validated,
-            validated_on=validated_on, recorded_at=_recorded(min(on, AS_OF))))
+    def involve(
+        self, opp: Opportunity, partner: Partner, *, role: str, validated: bool, on: date
+    ) -> None:
+        validated_on = (
+            min(on + timedelta(days=self.rng.randint(1, 20)), AS_OF) if validated else None
+        )
+        self.involvements.append(
+            PartnerInvolvement(
+                opportunity=opp,
+                partner=partner,
+                role=role,
+                validated=validated,
+                validated_on=validated_on,
+                recorded_at=_recorded(min(on, AS_OF)),
+            )
+        )
 
     def build_influence(self) -> dict[int, float]:
         """Consultancies' influence: part tagged on partners' indirect bookings, the rest on
@@ -791,8 +1106,12 @@ class _Builder:
         by_year: dict[int, list[Booking]] = defaultdict(list)
         sp_partners = {id(p.partner) for p in self.plans if p.profile.track == SP}
         for b in self.bookings:
-            if (b.transacting_partner is not None and id(b.transacting_partner) in sp_partners
-                    and self.eur[id(b)] >= 10_000 and b.customer.segment != "smb"):
+            if (
+                b.transacting_partner is not None
+                and id(b.transacting_partner) in sp_partners
+                and self.eur[id(b)] >= 10_000
+                and b.customer.segment != "smb"
+            ):
                 by_year[b.booked_on.year].append(b)
         for pool in by_year.values():
             self.rng.shuffle(pool)
@@ -811,34 +1130,43 @@ class _Builder:
                         continue
                     b.influencing_partner = plan.partner
                     tagged += self.eur[id(b)]
-                    opp = b.opportunity or self.opportunity_for(b, b.transacting_partner,
-                                                                role="resell")
-                    self.involve(opp, plan.partner, role="influenced", validated=True,
-                                 on=b.booked_on)
+                    opp = b.opportunity or self.opportunity_for(
+                        b, b.transacting_partner, role="resell"
+                    )
+                    self.involve(
+                        opp, plan.partner, role="influenced", validated=True, on=b.booked_on
+                    )
                 big = [c for c in plan.customers if c.segment != "smb"] or plan.customers
                 for eur in self.split(total - tagged, plan.profile.deal * 5):
-                    b = self.booking(eur=eur, booked_on=self.day_of_year(year),
-                                     customer=self.rng.choice(big),
-                                     product_line=self.product_line(plan), partner=None,
-                                     motion=self.rng.choice(("new", "new", "upsell")),
-                                     influencing=plan.partner)
-                    opp = self.opportunity_for(b, plan.partner, role="influenced",
-                                               validated=True)
+                    b = self.booking(
+                        eur=eur,
+                        booked_on=self.day_of_year(year),
+                        customer=self.rng.choice(big),
+                        product_line=self.product_line(plan),
+                        partner=None,
+                        motion=self.rng.choice(("new", "new", "upsell")),
+                        influencing=plan.partner,
+                    )
+                    opp = self.opportunity_for(b, plan.partner, role="influenced", validated=True)
                     opp.name = f"{opp.name} (architecture)"
                     direct_influenced[year] += self.eur[id(b)]
                 # Influence claims still awaiting validation (not counted by metrics).
                 for _ in range(self.rng.randint(0, 3)):
                     created = self.day_of_year(year)
                     opp = Opportunity(
-                        external_id=self.next_id("o"), customer=self.rng.choice(big),
-                        name="Étude d'architecture", product_line=self.product_line(plan),
-                        amount=_money(self.loguniform(3e4, 3e5)), currency="EUR",
+                        external_id=self.next_id("o"),
+                        customer=self.rng.choice(big),
+                        name="Étude d'architecture",
+                        product_line=self.product_line(plan),
+                        amount=_money(self.loguniform(3e4, 3e5)),
+                        currency="EUR",
                         stage=self.rng.choice(("qualification", "proposal", "negotiation")),
-                        created_on=created, recorded_at=_recorded(created))
+                        created_on=created,
+                        recorded_at=_recorded(created),
+                    )
                     opp.name = f"{opp.customer.name} — {opp.name}"
                     self.opportunities.append(opp)
-                    self.involve(opp, plan.partner, role="influenced", validated=False,
-                                 on=created)
+                    self.involve(opp, plan.partner, role="influenced", validated=False, on=created)
         return direct_influenced
 
     def indirect_by_year(self) -> dict[int, float]:
@@ -857,10 +1185,14 @@ class _Builder:
             needed = indirect[year] * (1 - share) / share - direct_influenced[year]
             for eur in self.split(needed, 70_000):
                 customer = self.rng.choice(big if self.rng.random() < 0.8 else self.customers)
-                b = self.booking(eur=eur, booked_on=self.day_of_year(year), customer=customer,
-                                 product_line=self.product_line(None), partner=None,
-                                 motion=self.rng.choices(("new", "renewal", "upsell"),
-                                                         weights=(30, 50, 20))[0])
+                b = self.booking(
+                    eur=eur,
+                    booked_on=self.day_of_year(year),
+                    customer=customer,
+                    product_line=self.product_line(None),
+                    partner=None,
+                    motion=self.rng.choices(("new", "renewal", "upsell"), weights=(30, 50, 20))[0],
+                )
                 if self.rng.random() < 0.3:
                     self.opportunity_for(b, None, role="resell")
 
@@ -875,30 +1207,36 @@ class _Builder:
         for plan in self.plans:
             own = sorted(bookings_by_partner[id(plan.partner)], key=lambda b: b.booked_on)
             for year in (2025, 2026):
-                kinds = ["good"] * plan.regs_good.get(year, 0) + \
-                    ["bad"] * plan.regs_bad.get(year, 0)
+                kinds = ["good"] * plan.regs_good.get(year, 0) + ["bad"] * plan.regs_bad.get(
+                    year, 0
+                )
                 for kind in kinds:
-                    registered = self.day_in(date(year, 1, 1),
-                                             date(year, 12, 28) if year == 2026
-                                             else date(year, 12, 31))
+                    registered = self.day_in(
+                        date(year, 1, 1), date(year, 12, 28) if year == 2026 else date(year, 12, 31)
+                    )
                     age = (AS_OF - registered).days
                     if kind == "good":
                         status = "won" if age > 90 and rng.random() < 0.7 else "approved"
                     elif age < 25:
                         status = rng.choice(("submitted", "submitted", "rejected"))
                     else:
-                        status = rng.choices(("rejected", "lost", "expired"),
-                                             weights=(40, 35, 25))[0]
+                        status = rng.choices(("rejected", "lost", "expired"), weights=(40, 35, 25))[
+                            0
+                        ]
                     self.registration(plan, registered, status, own)
 
-    def registration(self, plan: _Plan, registered: date, status: str,
-                     own: list[Booking]) -> None:
+    def registration(self, plan: _Plan, registered: date, status: str, own: list[Booking]) -> None:
         rng = self.rng
         linked: Booking | None = None
         if status == "won":
-            candidates = [b for b in own if b.opportunity is None
-                          and registered + timedelta(days=15) <= b.booked_on
-                          <= registered + timedelta(days=200)]
+            candidates = [
+                b
+                for b in own
+                if b.opportunity is None
+                and registered + timedelta(days=15)
+                <= b.booked_on
+                <= registered + timedelta(days=200)
+            ]
             if candidates:
                 linked = rng.choice(candidates)
         customer: Customer | None
@@ -906,37 +1244,60 @@ class _Builder:
             customer, line = linked.customer, linked.product_line
             eur = self.eur[id(linked)] * rng.uniform(0.8, 1.3)
         else:
-            customer = rng.choice(plan.customers) if plan.customers and rng.random() < 0.85 \
-                else None
+            customer = (
+                rng.choice(plan.customers) if plan.customers and rng.random() < 0.85 else None
+            )
             line = self.product_line(plan)
             eur = self.loguniform(plan.profile.deal * 0.5, plan.profile.deal * 4)
-        decided = None if status == "submitted" else \
-            min(registered + timedelta(days=rng.randint(2, 15)), AS_OF)
+        decided = (
+            None
+            if status == "submitted"
+            else min(registered + timedelta(days=rng.randint(2, 15)), AS_OF)
+        )
         reg = DealRegistration(
-            external_id=self.next_id("d"), partner=plan.partner, customer=customer,
+            external_id=self.next_id("d"),
+            partner=plan.partner,
+            customer=customer,
             customer_name=customer.name if customer else self.fake.company(),
-            product_line=line, estimated_amount=_money(eur), currency="EUR", status=status,
-            registered_on=registered, decided_on=decided,
-            expires_on=registered + timedelta(days=90) if status != "rejected" and decided
+            product_line=line,
+            estimated_amount=_money(eur),
+            currency="EUR",
+            status=status,
+            registered_on=registered,
+            decided_on=decided,
+            expires_on=registered + timedelta(days=90)
+            if status != "rejected" and decided
             else None,
-            recorded_at=_recorded(registered))
+            recorded_at=_recorded(registered),
+        )
         if linked is not None:
             reg.opportunity = self.opportunity_for(linked, plan.partner, role="sourced")
-            self.involve(reg.opportunity, plan.partner, role="resell", validated=True,
-                         on=linked.booked_on)
+            self.involve(
+                reg.opportunity, plan.partner, role="resell", validated=True, on=linked.booked_on
+            )
         elif customer is not None and status in ("approved", "lost", "won"):
-            stage = {"approved": rng.choice(("proposal", "negotiation")), "lost": "lost",
-                     "won": "won"}[status]
+            stage = {
+                "approved": rng.choice(("proposal", "negotiation")),
+                "lost": "lost",
+                "won": "won",
+            }[status]
             opp = Opportunity(
-                external_id=self.next_id("o"), customer=customer,
-                name=f"{customer.name} — {line}", product_line=line,
-                amount=_money(eur), currency="EUR", stage=stage, created_on=registered,
+                external_id=self.next_id("o"),
+                customer=customer,
+                name=f"{customer.name} — {line}",
+                product_line=line,
+                amount=_money(eur),
+                currency="EUR",
+                stage=stage,
+                created_on=registered,
                 close_date=decided if stage in ("won", "lost") else None,
-                recorded_at=_recorded(registered))
+                recorded_at=_recorded(registered),
+            )
             self.opportunities.append(opp)
             reg.opportunity = opp
-            self.involve(opp, plan.partner, role="sourced", validated=status != "lost",
-                         on=registered)
+            self.involve(
+                opp, plan.partner, role="sourced", validated=status != "lost", on=registered
+            )
         self.registrations.append(reg)
 
     # -- cloud usage --------------------------------------------------------------------------
@@ -952,8 +1313,9 @@ class _Builder:
         plans = [p for p in self.plans if p.profile.track == CCSP]
         raw: dict[int, dict[int, list[float]]] = {year: {} for year in YEARS}
         for plan in plans:
-            start = rng.choices((date(2024, 1, 1), None), weights=(80, 20))[0] or \
-                date(rng.choice((2024, 2025, 2025, 2026)), rng.randint(1, 12), 1)
+            start = rng.choices((date(2024, 1, 1), None), weights=(80, 20))[0] or date(
+                rng.choice((2024, 2025, 2025, 2026)), rng.randint(1, 12), 1
+            )
             if start.year == 2026:
                 start = date(2026, rng.randint(1, 6), 1)
             size = rng.lognormvariate(0, 0.9)
@@ -963,8 +1325,11 @@ class _Builder:
                 months = []
                 for m in range(1, 13):
                     month = date(year, m, 1)
-                    months.append(0.0 if month < start
-                                  else level * (1 + 0.025 * (m - 6.5)) * rng.uniform(0.93, 1.07))
+                    months.append(
+                        0.0
+                        if month < start
+                        else level * (1 + 0.025 * (m - 6.5)) * rng.uniform(0.93, 1.07)
+                    )
                 raw[year][id(plan)] = months
         for year in YEARS:
             scale = target[year] / sum(sum(m) for m in raw[year].values())
@@ -974,16 +1339,27 @@ class _Builder:
                         continue
                     month = date(year, m, 1)
                     eur = value * scale
-                    for line, share in (("cloud-services", 0.6), ("openshift", 0.25),
-                                        ("rhel", 0.15)):
+                    for line, share in (
+                        ("cloud-services", 0.6),
+                        ("openshift", 0.25),
+                        ("rhel", 0.15),
+                    ):
                         amount = _money(eur * share)
-                        self.usage.append(CloudUsage(
-                            external_id=self.next_id("u"), partner=plan.partner, month=month,
-                            product_line=line,
-                            quantity=(amount / Decimal(UNIT_PRICE[line] / 12)).quantize(
-                                Decimal("0.0001")),
-                            unit="subscription-month", amount=amount, currency="EUR",
-                            recorded_at=_recorded(add_months(month, 1) - timedelta(days=1))))
+                        self.usage.append(
+                            CloudUsage(
+                                external_id=self.next_id("u"),
+                                partner=plan.partner,
+                                month=month,
+                                product_line=line,
+                                quantity=(amount / Decimal(UNIT_PRICE[line] / 12)).quantize(
+                                    Decimal("0.0001")
+                                ),
+                                unit="subscription-month",
+                                amount=amount,
+                                currency="EUR",
+                                recorded_at=_recorded(add_months(month, 1) - timedelta(days=1)),
+                            )
+                        )
 
     # -- attestations -------------------------------------------------------------------------
 
@@ -991,32 +1367,46 @@ class _Builder:
         rng = self.rng
         for plan in self.plans:
             p = plan.profile
-            wants_plan = p.previous_tier in ("premier", "advanced") or p.key in (
-                "consulting_star", "sp_rising") or (p.active and p.track != CCSP
-                                                    and rng.random() < 0.15)
+            wants_plan = (
+                p.previous_tier in ("premier", "advanced")
+                or p.key in ("consulting_star", "sp_rising")
+                or (p.active and p.track != CCSP and rng.random() < 0.15)
+            )
             if wants_plan:
                 # Last year's plan (expired) and this cycle's plan.
-                for start, end in ((date(2025, 6, 1), date(2025, 10, 31)),
-                                   (date(2026, 7, 1), date(2026, 11, 30))):
+                for start, end in (
+                    (date(2025, 6, 1), date(2025, 10, 31)),
+                    (date(2026, 7, 1), date(2026, 11, 30)),
+                ):
                     if start.year == 2025 and rng.random() < 0.5:
                         continue
                     if start.year == 2026 and rng.random() < 0.08:
                         continue  # forgot to file it this year
                     attested = self.day_in(start, end)
-                    self.attestations.append(Attestation(
-                        external_id=self.next_id("a"), partner=plan.partner,
-                        kind="business_plan", attested_on=attested,
-                        valid_until=add_months(attested, 12),
-                        reference=f"BP-{attested.year}-{plan.partner.external_id[-4:]}",
-                        recorded_at=_recorded(attested)))
+                    self.attestations.append(
+                        Attestation(
+                            external_id=self.next_id("a"),
+                            partner=plan.partner,
+                            kind="business_plan",
+                            attested_on=attested,
+                            valid_until=add_months(attested, 12),
+                            reference=f"BP-{attested.year}-{plan.partner.external_id[-4:]}",
+                            recorded_at=_recorded(attested),
+                        )
+                    )
             if p.active and p.track != CCSP and rng.random() < 0.12:
                 attested = self.day_in(date(2025, 1, 1), date(2026, 11, 30))
-                self.attestations.append(Attestation(
-                    external_id=self.next_id("a"), partner=plan.partner,
-                    kind="technical_validation", category=rng.choice(("msp", "devops",
-                                                                      "automation")),
-                    attested_on=attested, valid_until=add_months(attested, 24),
-                    recorded_at=_recorded(attested)))
+                self.attestations.append(
+                    Attestation(
+                        external_id=self.next_id("a"),
+                        partner=plan.partner,
+                        kind="technical_validation",
+                        category=rng.choice(("msp", "devops", "automation")),
+                        attested_on=attested,
+                        valid_until=add_months(attested, 24),
+                        recorded_at=_recorded(attested),
+                    )
+                )
 
     # -- run ----------------------------------------------------------------------------------
 
@@ -1054,8 +1444,9 @@ class _Builder:
         rows = {}
         for name, model, objs in steps:
             if name == "certifications":
-                existing = {c.code: c for c in Certification.objects.filter(
-                    code__in=[c.code for c in objs])}
+                existing = {
+                    c.code: c for c in Certification.objects.filter(code__in=[c.code for c in objs])
+                }
                 for cert in objs:
                     if cert.code in existing:
                         cert.pk = existing[cert.code].pk
@@ -1138,12 +1529,22 @@ def build_reference(*, region: str = "fr", seed: int = DEFAULT_SEED) -> Referenc
         rows = builder.write()
     figures = builder.figures()
     return ReferenceSummary(
-        region=region, seed=seed, as_of=AS_OF, partners=len(builder.plans),
-        active=figures["active"], previous_tiers=figures["previous_tiers"],
-        tracks=figures["tracks"], ccsp=figures["ccsp"],
-        indirect_share=figures["indirect_share"], ccsp_share=figures["ccsp_share"],
-        ccsp_growth=figures["ccsp_growth"], rows=rows, deleted=deleted,
-        digest=builder.digest(), seconds=time.perf_counter() - started)
+        region=region,
+        seed=seed,
+        as_of=AS_OF,
+        partners=len(builder.plans),
+        active=figures["active"],
+        previous_tiers=figures["previous_tiers"],
+        tracks=figures["tracks"],
+        ccsp=figures["ccsp"],
+        indirect_share=figures["indirect_share"],
+        ccsp_share=figures["ccsp_share"],
+        ccsp_growth=figures["ccsp_growth"],
+        rows=rows,
+        deleted=deleted,
+        digest=builder.digest(),
+        seconds=time.perf_counter() - started,
+    )
 
 
 def summary_text(summary: ReferenceSummary) -> str:

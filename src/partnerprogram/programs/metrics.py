@@ -240,9 +240,7 @@ class _Computer:
         for row in rows:
             now[row["pid"]][row["cur"]] = _dec(row["now"])
             before[row["pid"]][row["cur"]] = _dec(row["before"])
-        return {
-            pid: _growth(self.convert(now[pid]), self.convert(before[pid])) for pid in now
-        }
+        return {pid: _growth(self.convert(now[pid]), self.convert(before[pid])) for pid in now}
 
     # -- people ----------------------------------------------------------------------------
 
@@ -294,9 +292,7 @@ class _Computer:
 
     def registered_opportunities(self, req: _Request) -> MetricValues:
         rows = (
-            self._registrations(req)
-            .values(pid=_partner_group("partner"))
-            .annotate(v=Count("id"))
+            self._registrations(req).values(pid=_partner_group("partner")).annotate(v=Count("id"))
         )
         return {row["pid"]: _dec(row["v"]) for row in rows}
 
@@ -481,9 +477,7 @@ class _Computer:
             qs = qs.filter(_in_range("attested_on", req.bounds()))
         else:
             on = req.context.as_of
-            qs = qs.filter(
-                Q(valid_until__isnull=True) | Q(valid_until__gt=on), attested_on__lte=on
-            )
+            qs = qs.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=on), attested_on__lte=on)
         rows = qs.values(pid=_partner_group("partner")).annotate(v=Count("id"))
         return {row["pid"]: _dec(row["v"]) for row in rows}
 
@@ -520,21 +514,25 @@ def _def(
 
 #: Implemented metrics: window rule, allowed ``where`` keys and query (mirrors the catalog).
 METRICS: Mapping[str, _MetricDef] = {
-    "certified_people": _def("forbidden", "family level certification",
-                             _Computer.certified_people),
+    "certified_people": _def("forbidden", "family level certification", _Computer.certified_people),
     "credentials": _def("forbidden", "family level certification", _Computer.credentials),
-    "registered_opportunities": _def("required", "status product_line",
-                                     _Computer.registered_opportunities),
+    "registered_opportunities": _def(
+        "required", "status product_line", _Computer.registered_opportunities
+    ),
     "registered_amount": _def("required", "status product_line", _Computer.registered_amount),
-    "resale_bookings": _def("required", "product_line motion customer_segment",
-                            _Computer.resale_bookings),
-    "influenced_bookings": _def("required", "product_line motion customer_segment",
-                                _Computer.influenced_bookings),
-    "sourced_bookings": _def("required", "product_line motion customer_segment",
-                             _Computer.sourced_bookings),
+    "resale_bookings": _def(
+        "required", "product_line motion customer_segment", _Computer.resale_bookings
+    ),
+    "influenced_bookings": _def(
+        "required", "product_line motion customer_segment", _Computer.influenced_bookings
+    ),
+    "sourced_bookings": _def(
+        "required", "product_line motion customer_segment", _Computer.sourced_bookings
+    ),
     "bookings_growth": _def("required", "role product_line", _Computer.bookings_growth),
-    "influenced_opportunities": _def("required", "stage product_line validated",
-                                     _Computer.influenced_opportunities),
+    "influenced_opportunities": _def(
+        "required", "stage product_line validated", _Computer.influenced_opportunities
+    ),
     "new_customers": _def("required", "customer_segment product_line", _Computer.new_customers),
     "net_new_users": _def("required", "product_line", _Computer.net_new_users),
     "customer_retention": _def("required", "basis product_line", _Computer.customer_retention),

@@ -24,8 +24,16 @@ class InvolvementInline(admin.TabularInline):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "name", "customer", "product_line", "amount", "currency",
-                    "stage", "close_date"]
+    list_display = [
+        "external_id",
+        "name",
+        "customer",
+        "product_line",
+        "amount",
+        "currency",
+        "stage",
+        "close_date",
+    ]
     list_filter = ["stage", "product_line"]
     search_fields = ["external_id", "name", "customer__name"]
     raw_id_fields = ["customer"]
@@ -34,8 +42,16 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 @admin.register(DealRegistration)
 class DealRegistrationAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "partner", "customer_name", "product_line",
-                    "estimated_amount", "currency", "status", "registered_on"]
+    list_display = [
+        "external_id",
+        "partner",
+        "customer_name",
+        "product_line",
+        "estimated_amount",
+        "currency",
+        "status",
+        "registered_on",
+    ]
     list_filter = ["status", "product_line"]
     search_fields = ["external_id", "customer_name", "partner__name"]
     raw_id_fields = ["partner", "customer", "opportunity"]
@@ -43,8 +59,16 @@ class DealRegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "booked_on", "amount", "currency", "channel",
-                    "transacting_partner", "influencing_partner", "product_line"]
+    list_display = [
+        "external_id",
+        "booked_on",
+        "amount",
+        "currency",
+        "channel",
+        "transacting_partner",
+        "influencing_partner",
+        "product_line",
+    ]
     list_filter = ["channel", "product_line", "motion"]
     search_fields = ["external_id"]
     raw_id_fields = ["customer", "opportunity", "transacting_partner", "influencing_partner"]
@@ -53,8 +77,15 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(CloudUsage)
 class CloudUsageAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "partner", "month", "product_line", "quantity", "amount",
-                    "currency"]
+    list_display = [
+        "external_id",
+        "partner",
+        "month",
+        "product_line",
+        "quantity",
+        "amount",
+        "currency",
+    ]
     list_filter = ["product_line"]
     raw_id_fields = ["partner"]
     date_hierarchy = "month"

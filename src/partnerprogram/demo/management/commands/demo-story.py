@@ -45,14 +45,19 @@ class Command(BaseCommand):
             for tier in reversed(tiers)
         ]
         rows.append(
-            ["(no tier)", kpis.partners - sum(story["previous_by_tier"].values()),
-             *[v.unassessed for v in versions]]
+            [
+                "(no tier)",
+                kpis.partners - sum(story["previous_by_tier"].values()),
+                *[v.unassessed for v in versions],
+            ]
         )
         top, second = tiers[-1], tiers[-2]
         rows.append(
-            [f"{top} + {second}",
-             story["previous_by_tier"][top] + story["previous_by_tier"][second],
-             *[v.by_tier[top] + v.by_tier[second] for v in versions]]
+            [
+                f"{top} + {second}",
+                story["previous_by_tier"][top] + story["previous_by_tier"][second],
+                *[v.by_tier[top] + v.by_tier[second] for v in versions],
+            ]
         )
         out = [
             f"{options['program']}: tiers as of {as_of} "
@@ -69,8 +74,9 @@ class Command(BaseCommand):
             )
             for f in v.fallen:
                 missing = "; ".join(f["missing"]) or "-"
-                out.append(f"  - {f['name']} ({f['external_id']}) -> {f['tier'] or 'none'}: "
-                           f"{missing}")
+                out.append(
+                    f"  - {f['name']} ({f['external_id']}) -> {f['tier'] or 'none'}: {missing}"
+                )
         out += [
             "",
             f"indirect share of revenue {percent(kpis.indirect_share)} (goal 80 %), "

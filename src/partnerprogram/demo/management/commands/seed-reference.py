@@ -30,12 +30,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--region", required=True, choices=REGIONS,
-                            help="population to build (only 'fr')")
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help=f"random seed (default {DEFAULT_SEED})")
-        parser.add_argument("--format", choices=("text", "json"), default="text",
-                            dest="output_format", help="summary format (default text)")
+        parser.add_argument(
+            "--region", required=True, choices=REGIONS, help="population to build (only 'fr')"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        )
+        parser.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            dest="output_format",
+            help="summary format (default text)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
