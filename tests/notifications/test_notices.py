@@ -20,7 +20,10 @@ def test_notice_is_stored_and_emailed_in_the_partner_language() -> None:
     partner = PartnerFactory(contact_email="programme@alpha.fr", country="FR")
     other = PartnerFactory(contact_email="programme@alpha-bis.fr", country="FR")
     notice = notice_send(
-        partner=partner, kind="standing_changed", subject=SUBJECT, body=BODY,
+        partner=partner,
+        kind="standing_changed",
+        subject=SUBJECT,
+        body=BODY,
         on=date(2027, 1, 1),
     )
     assert notice is not None
@@ -38,10 +41,20 @@ def test_notice_is_stored_and_emailed_in_the_partner_language() -> None:
 @pytest.mark.django_db
 def test_dedupe_key_sends_once() -> None:
     partner = PartnerFactory(contact_email="x@beta.example", country="DE")
-    first = notice_send(partner=partner, kind="probation_risk", subject=SUBJECT, body=BODY,
-                        dedupe_key="risk:claim-1:30")
-    second = notice_send(partner=partner, kind="probation_risk", subject=SUBJECT, body=BODY,
-                         dedupe_key="risk:claim-1:30")
+    first = notice_send(
+        partner=partner,
+        kind="probation_risk",
+        subject=SUBJECT,
+        body=BODY,
+        dedupe_key="risk:claim-1:30",
+    )
+    second = notice_send(
+        partner=partner,
+        kind="probation_risk",
+        subject=SUBJECT,
+        body=BODY,
+        dedupe_key="risk:claim-1:30",
+    )
     assert first is not None and second is None
     assert Notification.objects.count() == 1 and len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Your tier changed"

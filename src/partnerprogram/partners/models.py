@@ -103,8 +103,7 @@ class Person(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(employed_until__isnull=True)
-                | Q(employed_until__gt=F("employed_from")),
+                condition=Q(employed_until__isnull=True) | Q(employed_until__gt=F("employed_from")),
                 name="person_employment_ends_after_start",
             ),
             models.UniqueConstraint(
