@@ -52,9 +52,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-insecure-key-only-for-local-development-and-tests-0123456789"
 
-ALLOWED_HOSTS = _env_list(
-    "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +66,7 @@ INSTALLED_APPS = [
     "partnerprogram.enablement",
     "partnerprogram.sales",
     "partnerprogram.programs",
+    "partnerprogram.standings",
     "partnerprogram.audit",
     "partnerprogram.notifications",
     "partnerprogram.reports",
@@ -133,9 +132,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "partnerprogram.core.mail.ConsoleBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "partner-program@localhost")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -638,7 +638,7 @@ def test_doc_catalog_table_is_generated_from_the_catalog() -> None:
 def test_doc_complete_example_loads() -> None:
     (example,) = [b for b in _doc_blocks() if b.startswith("program: pex-fr\nname: Partner")]
     program = load_program_text(example, source="docs/program-language.md")
-    assert program.track_keys == ("solution_provider", "consulting", "ccsp")
+    assert program.track_keys == ("ccsp", "consulting", "solution_provider")  # key order
 
 
 def test_doc_score_examples_load() -> None:

@@ -231,6 +231,15 @@ def summarize(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def evaluation_store(evaluation: Evaluation) -> EvaluationRun:
+    """Store an evaluation computed with ``store=False`` (the run and its assessments, in one
+    transaction), e.g. once a caller knows the result is needed; sets and returns
+    ``evaluation.run``."""
+    if evaluation.run is None:
+        evaluation.run = _store(evaluation, started=timezone.now())
+    return evaluation.run
+
+
 @transaction.atomic
 def _store(evaluation: Evaluation, *, started: datetime) -> EvaluationRun:
     run = EvaluationRun.objects.create(

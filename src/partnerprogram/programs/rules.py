@@ -1138,9 +1138,9 @@ def assess_partner(
 
     Every enrolled track known to the program is evaluated; tracks not in effect on ``as_of``
     (``Program.track_active``) are marked inactive and never count. The qualified tier is the
-    highest over active tracks (ties: first enrolled track), then grandfathering applies; the
-    next-tier gap is taken on the active track with the fewest shortfalls (ties: enrolment
-    order). Pure: no side effects.
+    highest over active tracks (ties: first in ``tracks_enrolled``, which the engine passes in
+    track key order), then grandfathering applies; the next-tier gap is taken on the active
+    track with the fewest shortfalls (same tie rule). Pure: no side effects.
     """
     results: list[TrackResult] = []
     unknown: list[str] = []

@@ -681,6 +681,14 @@ class Program(_Frozen):
     grandfathering: tuple[GrandfatherRule, ...] = ()
     cycle: Cycle | None = None
 
+    @field_validator("tracks", "requirements", mode="after")
+    @classmethod
+    def _key_order(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Tracks in key order (stated rule): the stored canonical form sorts keys, and
+        PostgreSQL's jsonb reorders them, so the YAML order could not survive storage; tie-breaks
+        that read the track order ("first track") are thus the same on every database."""
+        return dict(sorted(value.items()))
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:

@@ -1,0 +1,164 @@
+"""``partnerprogram standing``: read and write standings.
+
+- ``standing --partner EXT [--track T] [--on DATE] [--history] [--format text|json]``: the
+  partner's standing on a date (overall and per track, or one track) with tier, status,
+  validity, reason and the version that decided it; ``--history`` adds every row and the
+  timeline of which row (and version) decided each period.
+- ``standing --summary [--on DATE] [--track T] [--program KEY]``: the distribution on a date,
+  ``by_tier`` and ``by_status`` (one query).
+- ``standing baseline --program KEY [--on DATE]``: write the initial standings from the
+  partners' previous tiers (default date: the program cycle's claims_open). Idempotent.
+- ``standing refresh --program KEY --on DATE``: re-evaluate and write the standings that change
+  (frozen and provisional standings are kept). Idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from partnerprogram.core.cli_output import to_json, to_table
+from partnerprogram.standings.errors import StandingsError
+from partnerprogram.standings.management.commands._options import (
+    parse_day,
+    program_option,
+    run,
+    zone_of,
+)
+from partnerprogram.standings.presenters import (
+    claim_json,
+    period_json,
+    standing_json,
+    standing_line,
+)
+from partnerprogram.standings.selectors import (
+    claims_of,
+    standing_history,
+    standing_on,
+    standing_periods,
+    standing_summary,
+    standings_of,
+)
+from partnerprogram.standings.services.baseline import standings_baseline
+from partnerprogram.standings.services.common import partner_get, program_at
+from partnerprogram.standings.services.refresh import standings_refresh
+
+
+def _track_known(program: str, track: str, on: date) -> None:
+    """Refuse a track unknown to the version in force on ``on`` (when one is)."""
+    try:
+        definition = program_at(program=program, on=on).program
+    except StandingsError:
+        return
+    if track not in definition.tracks:
+        raise CommandError(
+            f"standing of track {track!r}: unknown track in {program} "
+            f"{definition.version} (tracks: {', '.join(sorted(definition.track_keys))})",
+            returncode=2,
+        )
+
+
+class Command(BaseCommand):
+    help = "Show a partner's standing or the distribution; write the baseline; refresh."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "action", nargs="?", choices=["show", "baseline", "refresh"], default="show"
+        )
+        parser.add_argument("--partner", help="partner external id")
+        parser.add_argument("--track", help="one track (default: overall and every track)")
+        parser.add_argument("--on", help="date YYYY-MM-DD (default: today, program zone)")
+        parser.add_argument("--history", action="store_true", help="every row and the timeline")
+        parser.add_argument("--summary", action="store_true", help="distribution by tier/status")
+        parser.add_argument("--program", help="program key (default: the only program)")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        program = program_option(options["program"])
+        zone = zone_of(program)
+        action = options["action"]
+        if action == "baseline":
+            start = parse_day(options["on"], zone=zone) if options["on"] else None
+            result = run(lambda: standings_baseline(program=program, on=start)).to_dict()
+            self._out(options, result, self._kv(f"baseline of {program}", result))
+            return
+        if action == "refresh":
+            if not options["on"]:
+                raise CommandError("standing refresh: --on DATE is required", returncode=2)
+            day = parse_day(options["on"], zone=zone)
+            result = run(lambda: standings_refresh(program=program, on=day)).to_dict()
+            self._out(options, result, self._kv(f"refresh of {program}", result))
+            return
+        on = parse_day(options["on"], zone=zone)
+        if options["summary"]:
+            track = options["track"] or ""
+            summary = standing_summary(on=on, program=program, track=track)
+            text = (
+                f"{program} standings on {on} ({track or 'overall'}): "
+                f"{summary['partners']} partners\n\n"
+                + to_table(["tier", "partners"], list(summary["by_tier"].items()))
+                + "\n"
+                + to_table(["status", "partners"], list(summary["by_status"].items()))
+            )
+            self._out(options, {"program": program, **summary}, text)
+            return
+        if not options["partner"]:
+            raise CommandError(
+                "standing: give --partner EXT, --summary, or an action (baseline, refresh)",
+                returncode=2,
+            )
+        partner = run(lambda: partner_get(options["partner"]))
+        track = options["track"]
+        if track is not None:
+            _track_known(program, track, on)
+        if track is not None:
+            current = {track: standing_on(partner=partner, track=track, on=on)}
+        else:
+            current = dict(standings_of(partner=partner, on=on))
+        data: dict[str, Any] = {
+            "partner": partner.external_id,
+            "name": partner.name,
+            "on": on.isoformat(),
+        }
+        if track is not None:
+            data["standing"] = standing_json(current[track])
+        else:
+            data["standing"] = standing_json(current.get(""))
+            data["tracks"] = {t: standing_json(s) for t, s in current.items() if t}
+        lines = [f"{partner.name} ({partner.external_id}) on {on}"]
+        for key, standing in current.items():
+            lines.append(f"  {key or 'overall'}: {standing_line(standing)}")
+            if standing is not None:
+                lines.append(f"    {standing.reason}")
+        if options["history"]:
+            rows = standing_history(partner=partner, track=track)
+            data["history"] = [standing_json(s) for s in rows]
+            data["periods"] = [period_json(p) for p in standing_periods(rows)]
+            data["claims"] = [claim_json(c) for c in claims_of(partner=partner, track=track)]
+            lines.append("\ntimeline (which standing, and which version, decided each period):")
+            lines.append(
+                to_table(
+                    ["track", "from", "through", "tier", "status", "version", "decided by"],
+                    [
+                        [
+                            p["track"] or "overall",
+                            p["from"],
+                            p["through"] or "(open)",
+                            p["tier"] or "-",
+                            p["status"],
+                            p["version"],
+                            p["decided_by"],
+                        ]
+                        for p in data["periods"]
+                    ],
+                )
+            )
+        self._out(options, data, "\n".join(lines) + "\n")
+
+    def _kv(self, title: str, data: dict[str, Any]) -> str:
+        return title + "\n" + "".join(f"  {k}: {v}\n" for k, v in data.items())
+
+    def _out(self, options: dict[str, Any], data: dict[str, Any], text: str) -> None:
+        self.stdout.write(to_json(data) if options["format"] == "json" else text)
