@@ -1,4 +1,4 @@
-"""``partnerprogram cycle status|settle|sync --program KEY [--at DATETIME] [--track TRACK]
+"""``partnerprogram cycle status|settle|sync|risks --program KEY [--at DATETIME] [--track TRACK]
 [--format text|json]``.
 
 - ``status``: every cycle the program versions define, its phase at ``--at`` (default now) and
@@ -6,6 +6,9 @@
 - ``sync``: store the cycles of the versions in force (idempotent).
 - ``settle``: settle every cycle whose deadline has passed at ``--at`` (``--track``: only the
   cycle covering that track). Idempotent: a settled cycle prints its stored result.
+- ``risks``: notify the partners whose pending claim would not be confirmed (60, 30 and 7 days
+  before the deadline) and those whose expiring credentials would drop them below their tier
+  by the deadline (``standings.services.risks``). Each notice is sent once; run it daily.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from partnerprogram.standings.services.cycles import (
     cycles_plan,
     cycles_sync,
 )
+from partnerprogram.standings.services.risks import risks_notify
 from partnerprogram.standings.services.settlement import cycle_settle
 
 
@@ -51,7 +55,7 @@ class Command(BaseCommand):
     help = "Claims cycles: status, sync (store them from the versions), settle."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["status", "settle", "sync"])
+        parser.add_argument("action", choices=["status", "settle", "sync", "risks"])
         parser.add_argument("--program", help="program key, e.g. pex-fr")
         parser.add_argument(
             "--at", help="instant, ISO 8601 (default now; without offset: program time zone)"
@@ -84,6 +88,16 @@ class Command(BaseCommand):
                     }
                     for s in synced
                 ],
+            }
+        elif action == "risks":
+            report = run(lambda: risks_notify(program=program, at=at))
+            data = {
+                "program": program,
+                "at": at.isoformat(),
+                "on": report.on.isoformat(),
+                "probation": report.probation,
+                "credential_expiry": report.credential_expiry,
+                "sent": report.sent,
             }
         else:
             actor = f"user:{options['by']}" if options["by"] else "system:settlement"
@@ -201,6 +215,24 @@ class Command(BaseCommand):
                     for c in data["cycles"]
                 ],
             )
+        if action == "risks":
+            lines = [
+                head.rstrip("\n"),
+                f"claims at risk: {len(data['probation'])}, credential expiry risks: "
+                f"{len(data['credential_expiry'])}, notices sent now: {data['sent']}",
+            ]
+            for r in data["probation"]:
+                lines.append(
+                    f"  {r['partner']} {r['track']}: claims {r['claimed']}, qualifies for "
+                    f"{r['qualifies_for'] or 'no tier'} ({r['days_left']} days left): "
+                    + "; ".join(r["missing"])
+                )
+            for r in data["credential_expiry"]:
+                lines.append(
+                    f"  {r['partner']} {r['track']}: {r['tier']} -> {r['projected'] or 'no tier'}"
+                    f" on {r['deadline']}, expiring: {', '.join(r['credentials'])}"
+                )
+            return "\n".join(lines) + "\n"
         lines = [head.rstrip("\n")]
         for s in data["settlements"]:
             cycle = s["cycle"]
