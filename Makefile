@@ -21,6 +21,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The reference story sends hundreds of notices: they are written to var/mail/ instead of the
+# console.
+reference: export EMAIL_BACKEND = django.core.mail.backends.filebased.EmailBackend
 reference: install
 	$(PP) migrate --noinput -v 0
 	$(PP) flush --noinput -v 0

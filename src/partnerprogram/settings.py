@@ -133,6 +133,7 @@ USE_I18N = True
 USE_TZ = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "partnerprogram.core.mail.ConsoleBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "partner-program@localhost")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -30,6 +30,7 @@ from partnerprogram.demo.reference import (
     siren_check_digit,
     vat_number,
 )
+from partnerprogram.demo.story import lifecycle_compute
 from partnerprogram.enablement.models import Credential
 from partnerprogram.partners.models import Attestation, Partner, Person, TrackEnrolment
 from partnerprogram.programs.engine import Evaluation, evaluate
@@ -167,10 +168,16 @@ def test_about_50_ccsp_join_on_1_january(reference: ReferenceSummary) -> None:
     assert 45 <= ccsp.count() <= 55
     assert set(ccsp.values_list("enrolled_on", flat=True)) == {date(2027, 1, 1)}
     assert not Partner.objects.filter(enrolments__track="ccsp").exclude(previous_tier="").exists()
-    # Usage from 2024-01 to 2026-12, only from CCSPs.
+    # Usage from 2024-01 to 2027-03 (the CCSP cycle's deadline), only from CCSPs; the first
+    # quarter of 2027 is the same months of 2026 plus 30 %.
     months = CloudUsage.objects.values_list("month", flat=True)
     assert min(months) == date(2024, 1, 1)
-    assert max(months) == date(2026, 12, 1)
+    assert max(months) == date(2027, 3, 1)
+    q1 = {year: _usage_eur((date(year, 1, 1), date(year, 3, 31))) for year in (2026, 2027)}
+    assert (
+        abs(q1[2027] - q1[2026] * Decimal("1.3"))
+        <= Decimal("0.01") * CloudUsage.objects.filter(month__year=2027).count()
+    )
     assert not CloudUsage.objects.exclude(partner__enrolments__track="ccsp").exists()
 
 
@@ -443,3 +450,28 @@ def test_rebuild_is_refused_while_assessments_point_at_reference_partners(
     with pytest.raises(ReferenceDataInUse, match="Assessment"):
         build_reference(region="fr", seed=2026)
     assert _db_digest() == before  # nothing changed
+
+
+@pytest.mark.django_db
+def test_lifecycle_story(story: dict[str, Evaluation]) -> None:
+    """Issue 3's reference story: baseline, claims, probation, settlement at the deadline,
+    freeze, CCSP opening (``demo.story.lifecycle_compute``, as printed by ``make demo``)."""
+    life = lifecycle_compute(program="pex-fr")
+    # the 421 non-CCSP partners start from their previous tier
+    assert life.baseline == {"premier": 19, "advanced": 27, "ready": 375}
+    claims = sum(life.claims.values())
+    assert claims >= 46  # every previous Premier and Advanced claims at least its tier
+    assert life.before["by_status"] == {"provisional": claims, "qualified": 421 - claims}
+    # after the settlement the standings are those of 2026.2 on the deadline
+    relaxed = story["2026.2"].summary
+    assert {tier: life.after["by_tier"][tier] for tier in relaxed["by_tier"]} == relaxed["by_tier"]
+    assert life.after["by_status"]["grandfathered"] == relaxed["grandfathered"] == 4
+    assert set(life.after["by_status"]) <= {"frozen", "grandfathered", "lapsed"}
+    assert life.settlement["confirmed"] + life.settlement.get("lowered", 0) == claims
+    assert life.frozen_through == "2027-12-31"
+    # CCSP: refused before 1 January, then in with its own cycle
+    assert "opens on 2027-01-01" in life.ccsp_refused
+    assert life.ccsp_claims > 0
+    assert sum(life.ccsp_after["by_tier"].values()) == 470
+    # the freeze holds: a re-evaluation on 2027-06-30 writes nothing
+    assert life.refresh_changes == 0

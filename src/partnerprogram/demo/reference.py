@@ -1361,6 +1361,27 @@ class _Builder:
                             )
                         )
 
+        # The CCSP cycle (claims 2027-01-01..2027-03-31) settles on the usage up to its deadline:
+        # the first quarter of 2027 continues each provider's 2026 months at +CCSP_GROWTH (no
+        # random draw, so the rest of the data set is unchanged).
+        grow = Decimal(str(1 + CCSP_GROWTH[2026]))
+        first_quarter = [u for u in self.usage if u.month.year == 2026 and u.month.month <= 3]
+        for row in first_quarter:
+            month = date(2027, row.month.month, 1)
+            self.usage.append(
+                CloudUsage(
+                    external_id=self.next_id("u"),
+                    partner=row.partner,
+                    month=month,
+                    product_line=row.product_line,
+                    quantity=(row.quantity * grow).quantize(Decimal("0.0001")),
+                    unit=row.unit,
+                    amount=(row.amount * grow).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                    currency=row.currency,
+                    recorded_at=_recorded(add_months(month, 1) - timedelta(days=1)),
+                )
+            )
+
     # -- attestations -------------------------------------------------------------------------
 
     def build_attestations(self) -> None:

@@ -1,6 +1,8 @@
-"""``partnerprogram demo-story [--as-of DATE] [--format text|json]``: the founding case told on
-the reference data — tiers under the previous program, under 2026.1 and under 2026.2, the
-previous Premier partners that would fall, and the channel KPIs."""
+"""``partnerprogram demo-story [--as-of DATE] [--no-lifecycle] [--format text|json]``: the
+founding case told on the reference data — tiers under the previous program, under 2026.1 and
+under 2026.2, the previous Premier partners that would fall, the channel KPIs, then the
+lifecycle: claims, probation, settlement on 31 December, the freeze and the CCSP opening
+(this part writes standings: run it on the reference database, as ``make reference`` does)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from partnerprogram.core.cli_output import parse_date, percent, to_json, to_table
-from partnerprogram.demo.story import story_compute
+from partnerprogram.demo.story import LifecycleStory, lifecycle_compute, story_compute
 from partnerprogram.programs.selectors import ProgramVersionNotFound
 from partnerprogram.reports.kpis import kpis_compute
+from partnerprogram.standings.errors import StandingsError
 
 
 class Command(BaseCommand):
@@ -23,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--versions", nargs="+", default=["2026.1", "2026.2"])
         parser.add_argument("--as-of", default="2026-12-31")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument("--no-lifecycle", action="store_true", help="only compare the versions")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
@@ -33,9 +37,16 @@ class Command(BaseCommand):
         except ProgramVersionNotFound as exc:
             raise CommandError(str(exc), returncode=2) from exc
         kpis = kpis_compute(as_of=as_of)
+        lifecycle = None
+        if not options["no_lifecycle"]:
+            try:
+                lifecycle = lifecycle_compute(program=options["program"])
+            except StandingsError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
         if options["format"] == "json":
             story["versions"] = [asdict(v) for v in story["versions"]]
             story["kpis"] = kpis.to_dict()
+            story["lifecycle"] = asdict(lifecycle) if lifecycle else None
             self.stdout.write(to_json(story))
             return
         tiers = story["tiers"]
@@ -87,4 +98,51 @@ class Command(BaseCommand):
             + "; details: partnerprogram evaluate --program "
             + f"{options['program']} --version {versions[-1].version} --as-of {as_of})",
         ]
+        if lifecycle is not None:
+            out += ["", *self._lifecycle(lifecycle)]
         self.stdout.write("\n".join(out))
+
+    def _lifecycle(self, story: LifecycleStory) -> list[str]:
+        def counts(data: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v}" for k, v in data.items() if v) or "none"
+
+        rows = [
+            [
+                tier,
+                story.before["by_tier"].get(tier, 0),
+                story.after["by_tier"].get(tier, 0),
+                story.ccsp_after["by_tier"].get(tier, 0),
+            ]
+            for tier in story.after["by_tier"]
+        ]
+        status_rows = [
+            [
+                status,
+                story.before["by_status"].get(status, 0),
+                story.after["by_status"].get(status, 0),
+                story.ccsp_after["by_status"].get(status, 0),
+            ]
+            for status in sorted(
+                set(story.before["by_status"])
+                | set(story.after["by_status"])
+                | set(story.ccsp_after["by_status"])
+            )
+        ]
+        header = ["", "2026-12-31 (before)", "2027-01-01 (settled)", "2027-04-01 (CCSP)"]
+        return [
+            "Lifecycle (standings, overall):",
+            f"  2026-07-01 baseline from the previous program: {counts(story.baseline)}",
+            f"  2026-10-01 claims filed under 2026.2: {counts(story.claims)}",
+            f"  2026-11-01 risk notices (60 days before the deadline): "
+            f"{story.risks['probation']} claims at risk, "
+            f"{story.risks['credential_expiry']} credential expiry risks",
+            f"  2026-12-31 a CCSP claim is refused: {story.ccsp_refused}",
+            f"  2027-01-01 00:00 Europe/Paris settlement: claims {counts(story.settlement)}; "
+            f"standings frozen through {story.frozen_through}",
+            f"  2027-01-02 CCSP track open: {story.ccsp_claims} claims; settled 2027-04-01: "
+            f"{counts(story.ccsp_settlement)}",
+            f"  2027-06-30 re-evaluation during the freeze: {story.refresh_changes} changes",
+            "",
+            to_table(["tier", *header[1:]], rows),
+            to_table(["status", *header[1:]], status_rows),
+        ]
