@@ -306,14 +306,13 @@ class MetricRef:
         return self.key
 
 
-class _MetricUse(_Frozen):
-    """Fields shared by comparisons and score components."""
+class _MetricPart(_Frozen):
+    """A metric with its filters and window: what a comparison, a score component or the
+    denominator of a share reads."""
 
     metric: str
     where: Where = Field(default_factory=dict)
     window: str | None = None
-    id: Key | None = None
-    label: LocalizedIn | None = None
 
     _metric_name = field_validator("metric")(_check_metric_name)
 
@@ -326,37 +325,24 @@ class _MetricUse(_Frozen):
 
     @property
     def ref(self) -> MetricRef:
-        """The :class:`MetricRef` this node reads."""
+        """The :class:`MetricRef` this part reads."""
         return MetricRef(
             metric=self.metric, where=tuple(sorted(self.where.items())), window=self.window
         )
+
+
+class _MetricUse(_MetricPart):
+    """Fields shared by comparisons and score components."""
+
+    id: Key | None = None
+    label: LocalizedIn | None = None
 
 
 # --------------------------------------------------------------------------- requirement nodes
 
 
-class ShareOf(_Frozen):
+class ShareOf(_MetricPart):
     """The denominator of a share: ``share_of: {metric, where, window}``."""
-
-    metric: str
-    where: Where = Field(default_factory=dict)
-    window: str | None = None
-
-    _metric_name = field_validator("metric")(_check_metric_name)
-
-    @field_validator("window", mode="before")
-    @classmethod
-    def _window(cls, value: Any) -> Any:
-        if value is None or isinstance(value, str):
-            return _window_text(value)
-        raise ValueError("must be a window text such as 12M, 6CM or fiscal_year")
-
-    @property
-    def ref(self) -> MetricRef:
-        """The :class:`MetricRef` of the denominator."""
-        return MetricRef(
-            metric=self.metric, where=tuple(sorted(self.where.items())), window=self.window
-        )
 
 
 class Comparison(_MetricUse):
