@@ -292,3 +292,37 @@ def test_evaluate_bad_date_exit_2(version: ProgramVersion) -> None:
     with pytest.raises(CommandError) as err:
         call_command("evaluate", "--program", "test-prog", "--as-of", "31/12/2026")
     assert err.value.returncode == 2 and "--as-of" in str(err.value)
+
+
+@pytest.mark.django_db
+def test_stored_assessment_is_compact_and_explains_like_the_run(
+    version: ProgramVersion, population: dict[str, object]
+) -> None:
+    from partnerprogram.programs.selectors import assessment_explain
+
+    result = evaluate(version=version, as_of=AS_OF)
+    in_memory = {row.external_id: r for row, r in result.results}
+    stored = Assessment.objects.select_related("partner", "run__program_version__program")
+    for assessment in stored:
+        explained = assessment_explain(assessment)
+        assert explained.to_dict() == in_memory[assessment.partner.external_id].to_dict()
+    a = stored.get(partner__external_id="A").detail
+    assert a == {
+        "values": {
+            "certified_people": "3",
+            "cloud_usage@12M": "0",
+            "influenced_bookings@12M": "0",
+            "resale_bookings@12M": "150000.00",
+        },
+        "tracks": {"solution_provider": {"active": True, "tier": "advanced"}},
+        "qualified_track": "solution_provider",
+        "grandfathering_rule": None,
+        "next_tier": {
+            "tier": "premier",
+            "track": "solution_provider",
+            "missing": [
+                {"metric": "certified_people", "missing": "1"},
+                {"metric": "resale_bookings@12M", "missing": "350000.00"},
+            ],
+        },
+    }

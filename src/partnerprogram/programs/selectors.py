@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from partnerprogram.programs.models import ProgramVersion
+from partnerprogram.programs import rules
+from partnerprogram.programs.models import Assessment, ProgramVersion
 from partnerprogram.programs.schema import Program, program_from_json
 
 
@@ -44,3 +46,25 @@ def program_version_get(
 def program_definition(version: ProgramVersion) -> Program:
     """The validated ``Program`` of a stored version (re-validated from its canonical JSON)."""
     return program_from_json(version.definition, source=f"{version.program.key} {version.version}")
+
+
+def assessment_explain(assessment: Assessment) -> rules.Assessment:
+    """The full explanation of a stored assessment (every requirement's value, threshold,
+    result, points, the gap to the next tier, in English and French), rebuilt from the metric
+    values it stored and its immutable program version by the pure rules — the same result as
+    at evaluation time. Two queries (run and version) unless ``run__program_version__program``
+    is already selected."""
+    run = assessment.run
+    program = program_definition(run.program_version)
+    detail = assessment.detail
+    values = {
+        key: None if value is None else Decimal(value)
+        for key, value in detail.get("values", {}).items()
+    }
+    return rules.assess_partner(
+        program,
+        tracks_enrolled=list(detail.get("tracks", {})),
+        values=values,
+        previous_tier=assessment.previous_tier or None,
+        as_of=run.as_of,
+    )

@@ -135,7 +135,11 @@ class DealRegistration(models.Model):
                 name="registration_decided_after_registered",
             ),
         ]
-        indexes = [models.Index(fields=["registered_on", "status"])]
+        indexes = [
+            models.Index(
+                fields=["registered_on", "status", "partner"], name="registration_window_cover"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.customer_name}, {self.status})"
@@ -203,7 +207,18 @@ class Booking(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["booked_on"]),
+            # Covering index of the window metrics (one range scan, no table lookups):
+            # resale/influenced bookings per partner and currency over a date window.
+            models.Index(
+                fields=[
+                    "booked_on",
+                    "transacting_partner",
+                    "influencing_partner",
+                    "currency",
+                    "amount",
+                ],
+                name="booking_window_cover",
+            ),
             models.Index(fields=["transacting_partner", "booked_on"]),
             models.Index(fields=["influencing_partner", "booked_on"]),
         ]
