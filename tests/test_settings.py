@@ -48,3 +48,29 @@ def test_bad_boolean_is_refused(value: str) -> None:
     result = _run({"DEBUG": value}, "check")
     assert result.returncode != 0
     assert f"DEBUG={value!r}" in result.stderr
+
+
+def test_unmigrated_database_is_a_clear_error(tmp_path: object) -> None:
+    result = _run({"PARTNERPROGRAM_HOME": str(tmp_path)}, "report", "kpis", "--as-of", "2026-12-31")
+    assert result.returncode == 2
+    assert "run `partnerprogram migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_exchange_rate_is_a_clear_error(tmp_path: object) -> None:
+    home = {"PARTNERPROGRAM_HOME": str(tmp_path)}
+    assert _run(home, "migrate", "-v", "0").returncode == 0
+    result = _run(home, "report", "kpis", "--as-of", "2026-12-31", "--currency", "XYZ")
+    # no facts: nothing to convert, the KPIs are zeros and undefined shares
+    assert result.returncode == 0, result.stderr
+    script = (
+        "from datetime import date; from decimal import Decimal;"
+        "from tests.factories import BookingFactory;"
+        "BookingFactory(currency='GBP', amount=Decimal('10.00'), booked_on=date(2026, 6, 1))"
+    )
+    seeded = _run(home, "shell", "-c", script)
+    assert seeded.returncode == 0, seeded.stderr
+    result = _run(home, "report", "kpis", "--as-of", "2026-12-31")
+    assert result.returncode == 2
+    assert "no exchange rate from GBP to EUR in force on 2026-12-31" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -73,3 +73,32 @@ def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown notice kind 'gossip'"):
         notice_send(partner=PartnerFactory(), kind="gossip", subject=SUBJECT, body=BODY)
     assert Notification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_mail_server_down_keeps_the_notice_for_a_retry(settings: object) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from partnerprogram.notifications.services import notices_send_pending
+
+    partner = PartnerFactory(contact_email="programme@gamma.fr", country="FR")
+    no_contact = PartnerFactory(contact_email="")
+    settings.EMAIL_BACKEND = "tests.notifications.failing_backend.EmailBackend"  # type: ignore[attr-defined]
+    notice = notice_send(partner=partner, kind="claim_filed", subject=SUBJECT, body=BODY)
+    notice_send(partner=no_contact, kind="claim_filed", subject=SUBJECT, body=BODY)
+    assert notice is not None
+    notice.refresh_from_db()
+    assert notice.emailed_at is None
+    assert notice.email_error == "ConnectionRefusedError: [Errno 111] Connection refused"
+    assert notices_send_pending() == (0, 1)  # still down; the notice without contact is not due
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    out = StringIO()
+    call_command("notices", "send", "--format", "json", stdout=out)
+    assert out.getvalue().strip().replace(" ", "").replace("\n", "") == '{"sent":1,"failed":0}'
+    notice.refresh_from_db()
+    assert notice.emailed_at is not None and notice.email_error == ""
+    assert [m.to for m in mail.outbox] == [["programme@gamma.fr"]]
+    assert notices_send_pending() == (0, 0)

@@ -326,3 +326,33 @@ def test_stored_assessment_is_compact_and_explains_like_the_run(
             ],
         },
     }
+
+
+@pytest.mark.django_db
+def test_unwritable_output_is_refused_before_anything_is_stored(
+    version: ProgramVersion, population: dict[str, object], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "out.json"
+    with pytest.raises(CommandError) as err:
+        call_command(
+            "evaluate",
+            "--program",
+            "test-prog",
+            "--as-of",
+            "2026-12-31",
+            "--format",
+            "json",
+            "--output",
+            str(target),
+        )
+    assert err.value.returncode == 2
+    assert f"folder {target.parent} does not exist" in str(err.value)
+    assert EvaluationRun.objects.count() == 0 and Assessment.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_out_of_range_dates_are_refused(version: ProgramVersion, as_of: str) -> None:
+    with pytest.raises(CommandError) as err:
+        call_command("evaluate", "--program", "test-prog", "--as-of", as_of)
+    assert err.value.returncode == 2 and "out of range" in str(err.value)

@@ -105,3 +105,43 @@ def test_shipped_versions_load() -> None:
         "2026.1": "2026-07-01",
         "2026.2": "2026-09-01",
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            GOOD.replace("2026-01-01", "2026-02-30").encode(),
+            "invalid YAML: invalid date '2026-02-30': day is out of range for month (line 7,",
+        ),
+        (
+            GOOD.replace("at_least: 3", "at_least: 1e400").encode(),
+            "requirements.resell.gold.at_least: must be less than 1,000,000,000,000,000",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\xff", "not UTF-8 text (byte 0x89 at offset 0)"),
+        ("name: Société\n".encode("cp1252"), "not UTF-8 text (byte 0xe9 at offset 10)"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_files_are_refused_without_a_traceback(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as err:
+        call_command("program", "load", str(path), stdout=StringIO())
+    assert err.value.returncode == 2
+    assert f"{path}: {expected}" in str(err.value)
+    assert ProgramVersion.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_two_versions_starting_the_same_day_are_refused(tmp_path: Path) -> None:
+    call_command("program", "load", str(_write(tmp_path, "v1.yaml", GOOD)), stdout=StringIO())
+    other = _write(tmp_path, "v2.yaml", GOOD.replace('version: "1"', 'version: "1b"'))
+    with pytest.raises(CommandError) as err:
+        call_command("program", "load", str(other), stdout=StringIO())
+    assert f"{other}: effective_from: 2026-01-01 is already the start of acme version 1" in str(
+        err.value
+    )
+    assert list(ProgramVersion.objects.values_list("version", flat=True)) == ["1"]

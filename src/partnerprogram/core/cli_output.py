@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -83,14 +84,32 @@ def write_output(text: str, *, output: str | None, stdout: Any) -> None:
         stdout.write(text, ending="" if text.endswith("\n") else "\n")
 
 
+def check_output(output: str | None) -> None:
+    """Refuse, before any work is done, an ``--output`` file that cannot be written (missing
+    folder, a folder given as the file, no permission): CommandError, exit 2."""
+    if not output:
+        return
+    path = Path(output)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CommandError(f"--output {output}: is a folder, give a file name", returncode=2)
+    if not folder.is_dir():
+        raise CommandError(f"--output {output}: folder {folder} does not exist", returncode=2)
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"--output {output}: folder {folder} is not writable", returncode=2)
+
+
 def parse_date(text: str, *, option: str) -> date:
     """Parse an ISO date given to ``option``; a bad value is a CommandError (exit 2)."""
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError as exc:
         raise CommandError(
             f"{option} {text!r}: not a date, expected YYYY-MM-DD", returncode=2
         ) from exc
+    if not (date(1900, 1, 1) <= value <= date(2199, 12, 31)):
+        raise CommandError(f"{option} {text!r}: out of range (1900..2199)", returncode=2)
+    return value
 
 
 def percent(value: Decimal | float | None, places: int = 1) -> str:

@@ -28,6 +28,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     recipients = models.JSONField(default=list)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(
+        blank=True, help_text="why the last email attempt failed (retried by `notices send`)"
+    )
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:

@@ -108,6 +108,10 @@ def _problems(pairs: Sequence[tuple[str, str]]) -> PydanticCustomError:
 # --------------------------------------------------------------------------- scalar types
 
 
+#: Largest threshold or rate accepted (money is stored with 18 digits).
+MAX_NUMBER = Decimal(10) ** 15
+
+
 def _to_decimal(value: Any) -> Any:
     """Numbers → exact Decimal (floats via their shortest repr); other inputs pass through."""
     if isinstance(value, bool):
@@ -124,6 +128,8 @@ def _to_decimal(value: Any) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("must be a finite number")
+        if value.copy_abs() >= MAX_NUMBER:
+            raise ValueError(f"must be less than {MAX_NUMBER:,} in absolute value")
         if value.as_tuple().exponent > 0:  # type: ignore[operator]
             value = value.quantize(Decimal(1))
     return value
@@ -843,6 +849,20 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Dates as YAML reads them, but an impossible one (2026-02-30) is a YAML error with its
+    line instead of a crash."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def _path(loc: Sequence[int | str]) -> str:
     out = ""
     for item in loc:
@@ -1000,6 +1020,17 @@ def load_program(path: str | Path) -> Program:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProgramError([(str(path), "", f"cannot read file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ProgramError(
+            [
+                (
+                    str(path),
+                    "",
+                    f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                    f"{exc.start}): save the program as UTF-8 YAML",
+                )
+            ]
+        ) from None
     return load_program_text(text, source=str(path))
 
 

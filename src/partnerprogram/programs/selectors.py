@@ -35,7 +35,7 @@ def program_version_get(
         )
     if found is None:
         known = ", ".join(versions.values_list("version", flat=True).order_by("effective_from"))
-        what = f"version {version}" if version else f"a version in force on {on}"
+        what = f"version {version}" if version else f"version in force on {on}"
         raise ProgramVersionNotFound(
             f"program {program!r} has no {what} (loaded versions: {known or 'none'}; "
             "load one with `partnerprogram program load FILE`)"

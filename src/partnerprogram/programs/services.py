@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
@@ -59,6 +60,23 @@ def program_versions_load(
             program__key__in={p.program for _, p in parsed}
         )
     }
+    starts: dict[tuple[str, date], str] = {
+        (v.program.key, v.effective_from): f"version {v.version}" for v in existing.values()
+    }
+    for path, program in parsed:
+        start = (program.program, program.effective_from)
+        other = starts.get(start)
+        if other is not None and other != f"version {program.version}":
+            errors.append(
+                (
+                    path,
+                    "effective_from",
+                    f"{program.effective_from} is already the start of {program.program} "
+                    f"{other}: two versions starting the same day would leave the version in "
+                    "force ambiguous",
+                )
+            )
+        starts[start] = f"version {program.version}"
     for path, program in parsed:
         stored = existing.get((program.program, program.version))
         if stored is not None and stored.sha256 != program.sha256():

@@ -16,6 +16,7 @@ from partnerprogram.demo.story import LifecycleStory, lifecycle_compute, story_c
 from partnerprogram.programs.selectors import ProgramVersionNotFound
 from partnerprogram.reports.kpis import kpis_compute
 from partnerprogram.standings.errors import StandingsError
+from partnerprogram.standings.models import Standing
 
 
 class Command(BaseCommand):
@@ -30,6 +31,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
+        if not options["no_lifecycle"] and Standing.objects.exists():
+            raise CommandError(
+                "the lifecycle part of the story runs once, on a fresh reference database (it "
+                "files claims and settles the cycles): run `make reference` again, or pass "
+                "--no-lifecycle",
+                returncode=2,
+            )
         try:
             story = story_compute(
                 program=options["program"], versions=options["versions"], as_of=as_of

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from partnerprogram.core.cli_output import (
+    check_output,
     parse_date,
     to_csv,
     to_json,
@@ -46,6 +47,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
+        check_output(options["output"])
         known_at = None
         if options["known_at"]:
             try:

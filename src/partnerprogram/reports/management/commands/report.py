@@ -6,7 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from partnerprogram.core.cli_output import parse_date, percent, to_json, write_output
+from partnerprogram.core.cli_output import (
+    check_output,
+    parse_date,
+    percent,
+    to_json,
+    write_output,
+)
 from partnerprogram.reports.kpis import kpis_compute
 
 
@@ -23,6 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
+        check_output(options.get("output"))
         kpis = kpis_compute(as_of=as_of, currency=options["currency"].upper())
         if options["format"] == "json":
             text = to_json(kpis.to_dict())
