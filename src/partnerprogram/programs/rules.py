@@ -28,7 +28,7 @@ Stated rules (see ``docs/program-language.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
@@ -129,6 +129,50 @@ class Text:
         return {"en": self.en, "fr": self.fr}
 
 
+class LazyText:
+    """A :class:`Text` built on first read (``make`` returns it): gaps and explanations are
+    computed for every partner of an evaluation but read for few of them. Same interface as
+    ``Text``: ``en``, ``fr``, ``get(lang)``, ``to_dict()``; equal to the ``Text`` it gives."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Text]) -> None:
+        self._make: Callable[[], Text] | None = make
+        self._value: Text | None = None
+
+    @property
+    def text(self) -> Text:
+        if self._value is None:
+            assert self._make is not None
+            self._value, self._make = self._make(), None
+        return self._value
+
+    @property
+    def en(self) -> str:
+        return self.text.en
+
+    @property
+    def fr(self) -> str:
+        return self.text.fr
+
+    def get(self, lang: str = "en") -> str:
+        return self.text.get(lang)
+
+    def to_dict(self) -> dict[str, str]:
+        return self.text.to_dict()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyText):
+            return self.text == other.text
+        return self.text == other
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+
 # --------------------------------------------------------------------------- formatting
 
 
@@ -217,10 +261,16 @@ class CheckResult:
     comparator: str
     met: bool
     missing: Decimal | None
-    explanation: Text
+    currency: str = ""
     id: str | None = None
     label: Localized | None = None
     kind: Literal["check"] = "check"
+
+    @property
+    def explanation(self) -> Text:
+        """The check in words, English and French (built when read: evaluating a population
+        does not pay for sentences nobody reads)."""
+        return _check_texts(self)
 
     def to_dict(self) -> dict[str, Any]:
         return _fields_dict(
@@ -453,7 +503,7 @@ class Shortfall:
     threshold: Decimal
     comparator: str
     missing: Decimal | None
-    text: Text
+    text: Text | LazyText
     can_earn: tuple[Headroom, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -587,20 +637,15 @@ def _missing(value: Decimal, comparator: str, threshold: Decimal, unit: str) -> 
     return Decimal(math.ceil(diff))
 
 
-def _check_texts(
-    node: Comparison,
-    spec: MetricSpec,
-    value: Decimal | None,
-    status: ValueStatus,
-    met: bool,
-    currency: str,
-) -> Text:
+def _check_texts(r: CheckResult) -> Text:
+    spec = _spec_of(r.metric_name, r.unit)
+    value, status, met, currency = r.value, r.value_status, r.met, r.currency
     out = {}
     for lang in ("en", "fr"):
-        ctx = _context(node.where, node.window, lang)
+        ctx = _context(r.where, r.window, lang)
         noun = spec.noun_for(None, lang)
-        cmp_word = _CMP[node.comparator][0 if lang == "en" else 1]
-        threshold = _fmt_value(node.threshold, spec, currency, lang)
+        cmp_word = _CMP[r.comparator][0 if lang == "en" else 1]
+        threshold = _fmt_value(r.threshold, spec, currency, lang)
         if value is None:
             if lang == "en":
                 why = (
@@ -678,7 +723,7 @@ def _eval_check(
         comparator=node.comparator,
         met=met,
         missing=missing,
-        explanation=_check_texts(node, spec, value, status, met, program.currency),
+        currency=program.currency,
         id=node.id,
         label=node.label,
     )
@@ -863,7 +908,6 @@ def qualify_track(program: Program, *, track: str, values: Mapping[str, Any]) ->
 
 
 def _check_shortfall(r: CheckResult, currency: str) -> Shortfall:
-    spec = _spec_of(r.metric_name, r.unit)
     if r.value is None:
         return Shortfall(
             kind="no_value",
@@ -874,9 +918,26 @@ def _check_shortfall(r: CheckResult, currency: str) -> Shortfall:
             threshold=r.threshold,
             comparator=r.comparator,
             missing=None,
-            text=r.explanation,
+            text=LazyText(lambda: r.explanation),
         )
     assert r.missing is not None
+    return Shortfall(
+        kind="value",
+        path=r.path,
+        metric=r.metric,
+        metric_name=r.metric_name,
+        value=r.value,
+        threshold=r.threshold,
+        comparator=r.comparator,
+        missing=r.missing,
+        text=LazyText(lambda: _shortfall_text(r, currency)),
+    )
+
+
+def _shortfall_text(r: CheckResult, currency: str) -> Text:
+    """ "2 more certified people", "EUR 120,000 more influenced bookings (12 months)"."""
+    spec = _spec_of(r.metric_name, r.unit)
+    assert r.value is not None and r.missing is not None
     texts = {}
     for lang in ("en", "fr"):
         ctx = _context(r.where, r.window, lang)
@@ -914,17 +975,7 @@ def _check_shortfall(r: CheckResult, currency: str) -> Shortfall:
                     )
                 )
                 texts[lang] = f"{noun}{ctx} {verb} {threshold} (actuellement {now})"
-    return Shortfall(
-        kind="value",
-        path=r.path,
-        metric=r.metric,
-        metric_name=r.metric_name,
-        value=r.value,
-        threshold=r.threshold,
-        comparator=r.comparator,
-        missing=r.missing,
-        text=Text(en=texts["en"], fr=texts["fr"]),
-    )
+    return Text(en=texts["en"], fr=texts["fr"])
 
 
 def _headroom(r: ScoreResult) -> tuple[Headroom, ...]:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -251,7 +252,7 @@ def _check_metric_name(value: str) -> str:
 # --------------------------------------------------------------------------- metric references
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, order=True)
 class MetricRef:
     """One measurable number: a catalog metric with its filters and window.
 
@@ -291,7 +292,7 @@ class MetricRef:
                 where[name] = values.split("|")
         return cls.build(m.group(1), where, m.group(3))
 
-    @property
+    @cached_property
     def key(self) -> str:
         text = self.metric
         if self.where:
@@ -329,7 +330,7 @@ class _MetricPart(_Frozen):
             return _window_text(value)
         raise ValueError("must be a window text such as 12M, 6CM or fiscal_year")
 
-    @property
+    @cached_property
     def ref(self) -> MetricRef:
         """The :class:`MetricRef` this part reads."""
         return MetricRef(
@@ -391,11 +392,11 @@ class Comparison(_MetricUse):
             raise _problems(problems)
         return self
 
-    @property
+    @cached_property
     def comparator(self) -> Comparator:
         return next(c for c in COMPARATORS if getattr(self, c) is not None)
 
-    @property
+    @cached_property
     def threshold(self) -> Decimal:
         value = getattr(self, self.comparator)
         assert isinstance(value, Decimal)
@@ -727,7 +728,7 @@ class Program(_Frozen):
 
     # ---- tiers and tracks
 
-    @property
+    @cached_property
     def tier_keys(self) -> tuple[str, ...]:
         """Tier keys, lowest first."""
         return tuple(t.key for t in self.tiers)
