@@ -1,13 +1,19 @@
-"""URL configuration: the admin site; the portal, console and API mount here later."""
+"""URL configuration: sign-in at /accounts/, the partner portal at /portal/, the channel
+console at /console/, the language switcher at /i18n/, the admin at /admin/."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from partnerprogram.accounts.views import home
 
 admin.site.site_header = "partnerprogram"
 admin.site.site_title = "partnerprogram"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("partnerprogram.portal.urls")),
+    path("console/", include("partnerprogram.console.urls")),
     path("admin/", admin.site.urls),
 ]

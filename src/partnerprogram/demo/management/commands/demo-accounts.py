@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(to_json([asdict(a) for a in accounts]))
             return
-        self.stdout.write("Demo sign-in (http://127.0.0.1:8000/admin/):")
+        self.stdout.write("Demo sign-in at http://127.0.0.1:8000/accounts/login/ :")
         for a in accounts:
-            who = f" of partner {a.partner}" if a.partner else ""
-            self.stdout.write(f"  {a.role:16} {a.username} / {a.password}{who}")
+            who = f"  {a.partner} {a.partner_name}" if a.partner else ""
+            self.stdout.write(f"  {a.role:16} {a.username:17} {a.password}{who}")
