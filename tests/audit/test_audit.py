@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from partnerprogram.audit.models import AuditEvent
-from partnerprogram.audit.services import audit_record
+from partnerprogram.audit.services import audit_record, audit_record_bulk
 from partnerprogram.programs.models import ProgramVersion
 from partnerprogram.programs.services import program_versions_load
 from tests.factories import PartnerFactory
@@ -75,3 +76,40 @@ def test_admin_is_read_only(admin_user: object) -> None:
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+@pytest.mark.django_db
+def test_bulk_record_is_one_insert(django_assert_num_queries: Any) -> None:
+    first, second = PartnerFactory(external_id="P-1"), PartnerFactory(external_id="P-2")
+    with django_assert_num_queries(1):
+        events = audit_record_bulk(
+            actor="system:test",
+            action="changed",
+            entries=[
+                (first, {"previous_tier": ("ready", "premier")}),
+                (second, {"joined_on": (None, date(2026, 7, 1))}, "its own note"),
+            ],
+            note="shared note",
+        )
+    assert len(events) == 2
+    stored = {e.object_id: e for e in AuditEvent.objects.all()}
+    one, two = stored[str(first.pk)], stored[str(second.pk)]
+    assert (one.changes, one.note) == ({"previous_tier": ["ready", "premier"]}, "shared note")
+    assert (two.changes, two.note) == ({"joined_on": [None, "2026-07-01"]}, "its own note")
+    assert one.object_type == "partners.partner" and one.actor == "system:test"
+    with django_assert_num_queries(0):
+        assert audit_record_bulk(actor="system:test", action="changed", entries=[]) == []
+
+
+@pytest.mark.django_db
+def test_bulk_record_refuses_unsaved_objects() -> None:
+    from partnerprogram.partners.models import Partner
+
+    saved = PartnerFactory(external_id="P-1")
+    with pytest.raises(ValueError, match="unsaved Partner"):
+        audit_record_bulk(
+            actor="system:test",
+            action="changed",
+            entries=[(saved, None), (Partner(name="x"), None)],
+        )
+    assert not AuditEvent.objects.exists()

@@ -33,6 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from partnerprogram.partners.models import Partner
 from partnerprogram.programs.services import program_versions_load
@@ -116,6 +117,17 @@ def paris(*args: int) -> datetime:
 
 #: the deadline instant of the program cycle and the first settlement moment
 DEADLINE = paris(2027, 1, 1)
+
+#: "now" for the tests of the commands (``clock``): during the claims window of the cycle
+NOW = paris(2026, 11, 29, 12)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Pin ``django.utils.timezone.now`` (the commands' "now", for the refusals of a future
+    ``--at``) to ``NOW``, 2026-11-29 12:00 in Paris."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    return NOW
 
 
 def _partner(ext: str, track: str, previous: str = "") -> Partner:

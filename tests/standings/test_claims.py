@@ -178,6 +178,37 @@ def test_a_new_claim_supersedes_the_pending_one(v1: None, partners: dict[str, Pa
     assert earlier is not None and earlier.tier == "advanced"  # history is kept
 
 
+@pytest.mark.django_db
+def test_a_claim_dated_before_the_pending_one_is_refused(
+    v1: None, partners: dict[str, Partner]
+) -> None:
+    a, a2 = partners["A"], partners["A2"]
+    first = _file(a, paris(2026, 11, 1), tier="advanced")
+    before = _counts()
+    with pytest.raises(ClaimError) as err:
+        _file(a, paris(2026, 10, 15), tier="premier")
+    message = str(err.value)
+    assert "partner A" in message and "'premier'" in message
+    assert (
+        "a claim cannot be dated before the pending claim filed at 2026-11-01T00:00:00+01:00"
+        in (message)
+    )
+    assert _counts() == before
+    first.refresh_from_db()
+    assert first.status == Claim.Status.PENDING
+    # the standing is the pending claim's, on every day after it was filed
+    s = standing_on(partner=a, track=SP, on=date(2026, 11, 15))
+    assert s is not None and (s.tier, s.claim_id) == ("advanced", first.pk)
+    assert standing_on(partner=a, track=SP, on=date(2026, 10, 15)) is None
+
+    # the look-alike files in order: the later claim supersedes the earlier one
+    _file(a2, paris(2026, 10, 15), tier="advanced")
+    later = _file(a2, paris(2026, 11, 1), tier="premier")
+    assert Claim.objects.get(partner=a2, status=Claim.Status.PENDING) == later
+    s = standing_on(partner=a2, track=SP, on=date(2026, 11, 15))
+    assert s is not None and s.tier == "premier"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_claims_leave_exactly_one_pending(

@@ -4,6 +4,7 @@ written)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from io import StringIO
 from typing import Any
 
@@ -13,7 +14,10 @@ from django.core.management.base import CommandError
 
 from partnerprogram.partners.models import Partner
 from partnerprogram.standings.models import Claim, Cycle, Override, Standing
-from tests.standings.conftest import PROGRAM
+from partnerprogram.standings.services import cycle_settle
+from tests.standings.conftest import DEADLINE, PROGRAM
+
+SP = "solution_provider"
 
 
 def cmd(*args: str) -> str:
@@ -36,7 +40,11 @@ def refused(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_the_lifecycle_through_the_commands(v1: None, partners: dict[str, Partner]) -> None:
+def test_the_lifecycle_through_the_commands(
+    v1: None, partners: dict[str, Partner], clock: datetime
+) -> None:
+    # "now" is 2026-11-29: the claim at the deadline's last second and the settlement act in
+    # the future, as a scenario (--simulate)
     baseline = cmd_json("standing", "baseline", "--program", PROGRAM)
     assert baseline["written"] == 2 and baseline["on"] == "2026-07-01"
 
@@ -61,6 +69,7 @@ def test_the_lifecycle_through_the_commands(v1: None, partners: dict[str, Partne
         "premier",
         "--at",
         "2026-12-31T23:59:59",
+        "--simulate",
         "--by",
         "alice",
     )
@@ -69,10 +78,12 @@ def test_the_lifecycle_through_the_commands(v1: None, partners: dict[str, Partne
     assert filed["standing"]["status"] == "provisional"
     assert filed["standing"]["valid_through"] == "2026-12-31"
 
-    settled = cmd_json("cycle", "settle", "--program", PROGRAM, "--at", "2027-01-01T00:00+01:00")
+    settled = cmd_json(
+        "cycle", "settle", "--program", PROGRAM, "--at", "2027-01-01T00:00+01:00", "--simulate"
+    )
     [result] = settled["settlements"]
     assert result["written"] is True and result["claims"] == {"confirmed": 0, "lowered": 1}
-    again = cmd_json("cycle", "settle", "--program", PROGRAM, "--at", "2027-01-02")
+    again = cmd_json("cycle", "settle", "--program", PROGRAM, "--at", "2027-01-02", "--simulate")
     assert again["settlements"][0]["written"] is False
     assert {k: v for k, v in again["settlements"][0].items() if k != "written"} == {
         k: v for k, v in result.items() if k != "written"
@@ -163,7 +174,7 @@ def test_the_lifecycle_through_the_commands(v1: None, partners: dict[str, Partne
 
 @pytest.mark.django_db
 def test_refusals_exit_with_code_2_and_change_nothing(
-    v1: None, partners: dict[str, Partner]
+    v1: None, partners: dict[str, Partner], clock: datetime
 ) -> None:
     claim = ["claim", "--program", PROGRAM, "--track", "solution_provider"]
     assert "partner 'NOPE' not found" in refused(*claim, "--partner", "NOPE", "--tier", "premier")
@@ -185,7 +196,14 @@ def test_refusals_exit_with_code_2_and_change_nothing(
     )
     assert "unknown track 'reseller'" in message and "partner A" in message
     late = refused(
-        *claim, "--partner", "A", "--tier", "premier", "--at", "2026-12-31T23:00:00+00:00"
+        *claim,
+        "--partner",
+        "A",
+        "--tier",
+        "premier",
+        "--at",
+        "2026-12-31T23:00:00+00:00",
+        "--simulate",
     )
     assert "has passed" in late and "2026-12-31" in late
     early = refused(*claim, "--partner", "A", "--tier", "premier", "--at", "2026-06-30T12:00")
@@ -201,7 +219,7 @@ def test_refusals_exit_with_code_2_and_change_nothing(
         "--tier",
         "advanced",
         "--at",
-        "2026-12-31T12:00",
+        "2026-11-15T12:00",
     )
     assert "opens on 2027-01-01" in ccsp
     assert "not a date-time" in refused(
@@ -243,7 +261,7 @@ def test_refusals_exit_with_code_2_and_change_nothing(
         "--approver",
         "dana",
         "--from",
-        "2026-10-01",
+        "2026-12-01",
         "--until",
         "2026-12-31",
     )
@@ -251,7 +269,15 @@ def test_refusals_exit_with_code_2_and_change_nothing(
     assert "no cycle of life has reached its deadline" in nothing_due
     assert "the next deadline is 2026-12-31" in nothing_due
     assert "cannot settle track 'reseller' of life: unknown track" in refused(
-        "cycle", "settle", "--program", PROGRAM, "--at", "2027-01-02", "--track", "reseller"
+        "cycle",
+        "settle",
+        "--program",
+        PROGRAM,
+        "--at",
+        "2027-01-02",
+        "--track",
+        "reseller",
+        "--simulate",
     )
     assert not Cycle.objects.exists()  # refusals do not even store the cycles
     assert "give --partner" in refused("standing", "--program", PROGRAM)
@@ -267,3 +293,61 @@ def test_refusals_exit_with_code_2_and_change_nothing(
         "2026-10-01",
     )
     assert "program 'nope'" in refused("standing", "--summary", "--program", "nope")
+
+
+@pytest.mark.django_db
+def test_messages_of_the_standing_command(v1: None, partners: dict[str, Partner]) -> None:
+    missing = refused("standing", "--program", PROGRAM, "--partner", "a2")
+    assert "partner 'a2' not found" in missing and "P0001" not in missing
+    assert "`partnerprogram standing --summary --list`" in missing and "admin" in missing
+    assert "did you mean A2?" in missing
+    assert "P0001" not in refused("claim", "--partner", "NOPE", "--track", "x", "--tier", "y")
+
+    unknown = refused("standing", "--summary", "--program", PROGRAM, "--track", "nope")
+    assert "unknown track in life 1" in unknown and "consulting" in unknown
+    both = refused("standing", "--summary", "--program", PROGRAM, "--partner", "A")
+    assert "does not take --partner" in both
+
+    # no standing yet: said so, in text and JSON
+    text = cmd("standing", "--program", PROGRAM, "--partner", "A", "--on", "2026-10-01")
+    assert "no standing on 2026-10-01" in text
+    one = cmd(
+        "standing", "--program", PROGRAM, "--partner", "A", "--track", SP, "--on", "2026-10-01"
+    )
+    assert "solution_provider: no standing on 2026-10-01" in one
+    assert (
+        cmd_json("standing", "--program", PROGRAM, "--partner", "A", "--on", "2026-10-01")[
+            "standing"
+        ]
+        is None
+    )
+
+    # --list: the external ids to give --partner
+    cmd("standing", "baseline", "--program", PROGRAM)
+    listed = cmd_json("standing", "--summary", "--list", "--program", PROGRAM, "--on", "2026-10-01")
+    assert listed["standings"] == [
+        {"partner": "C", "name": "Partner C", "tier": "premier", "status": "qualified"}
+    ]
+    assert "Partner C" in cmd(
+        "standing", "--summary", "--list", "--program", PROGRAM, "--on", "2026-10-01"
+    )
+
+
+@pytest.mark.django_db
+def test_a_freeze_that_is_over_shows_as_qualified(v1: None, partners: dict[str, Partner]) -> None:
+    cycle_settle(program=PROGRAM, at=DEADLINE)  # frozen through 2027-12-31; no refresh after
+    during = cmd_json("standing", "--program", PROGRAM, "--partner", "A", "--on", "2027-12-31")
+    assert during["standing"]["status"] == "frozen"
+    after = cmd_json("standing", "--program", PROGRAM, "--partner", "A", "--on", "2028-02-01")
+    for shown in (after["standing"], after["tracks"][SP]):
+        assert (shown["tier"], shown["status"]) == ("premier", "qualified")
+        assert shown["stored_status"] == "frozen"  # the row as written
+        assert shown["frozen_through"] == "2027-12-31"
+    text = cmd("standing", "--program", PROGRAM, "--partner", "A", "--on", "2028-02-01")
+    assert "premier (qualified)" in text and "frozen through 2027-12-31 (freeze over)" in text
+
+    summary = cmd_json("standing", "--summary", "--program", PROGRAM, "--on", "2028-02-01")
+    # A, A2 and D were frozen; C is grandfathered (kept by a rule, not qualified: unchanged)
+    assert summary["by_status"] == {"grandfathered": 1, "qualified": 3}
+    frozen = cmd_json("standing", "--summary", "--program", PROGRAM, "--on", "2027-12-31")
+    assert frozen["by_status"] == {"frozen": 3, "grandfathered": 1}

@@ -13,7 +13,12 @@ from partnerprogram.notifications.models import Notification
 from partnerprogram.partners.models import Partner
 from partnerprogram.standings.errors import OverrideError
 from partnerprogram.standings.models import Override, Standing
-from partnerprogram.standings.selectors import standing_history, standing_on, standing_periods
+from partnerprogram.standings.selectors import (
+    standing_history,
+    standing_on,
+    standing_periods,
+    standing_summary,
+)
 from partnerprogram.standings.services import (
     claim_file,
     cycle_settle,
@@ -21,6 +26,7 @@ from partnerprogram.standings.services import (
     standings_baseline,
     standings_refresh,
 )
+from tests.factories import PartnerFactory, TrackEnrolmentFactory
 from tests.standings.conftest import DEADLINE, PROGRAM, certify, load, paris
 
 SP = "solution_provider"
@@ -291,3 +297,128 @@ def test_a_claim_in_the_next_cycle_does_not_interrupt_the_freeze(
     assert standing_on(partner=a2, track=SP, on=date(2027, 8, 1)).tier == "advanced"  # type: ignore[union-attr]
     s = standing_on(partner=a2, track=SP, on=date(2028, 1, 1))
     assert s is not None and (s.tier, s.status) == ("premier", "provisional")
+
+
+def _two_tracks(ext: str) -> Partner:
+    """A partner in solution_provider and consulting, Ready under the previous program, with
+    2 certified people: Advanced in both tracks on the deadline."""
+    partner = PartnerFactory(external_id=ext, name=f"Partner {ext}", previous_tier="ready")
+    for track in (SP, "consulting"):
+        TrackEnrolmentFactory(partner=partner, track=track, enrolled_on=date(2024, 1, 1))
+    certify(partner, 2)
+    return partner
+
+
+def _grant(partner: Partner, track: str, tier: str, starts_on: date, ends_on: date) -> Override:
+    return override_grant(
+        partner=partner,
+        track=track,
+        tier=tier,
+        reason="held by hand",
+        approver="dana",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        actor="user:erik",
+        program=PROGRAM,
+    ).override
+
+
+def _shown(partner: Partner, on: date, track: str = "") -> tuple[str, str, int]:
+    s = standing_on(partner=partner, track=track, on=on)
+    assert s is not None
+    return (s.tier, s.status, s.priority)
+
+
+@pytest.mark.django_db
+def test_an_override_in_a_track_the_partner_is_not_in_is_refused(
+    v1: None, partners: dict[str, Partner]
+) -> None:
+    cycle_settle(program=PROGRAM, at=DEADLINE)
+    count = Standing.objects.count()
+    with pytest.raises(OverrideError) as err:
+        _grant(partners["D"], SP, "premier", date(2027, 2, 1), date(2027, 4, 1))
+    assert "partner D is not enrolled in track solution_provider on 2027-02-01" in str(err.value)
+    assert not Override.objects.exists() and Standing.objects.count() == count
+    overall = standing_on(partner=partners["D"], on=date(2027, 3, 1))
+    assert overall is not None and overall.tier == "ready"  # not Premier
+    # the look-alike enrolled in the track: accepted
+    _grant(partners["A2"], SP, "premier", date(2027, 2, 1), date(2027, 4, 1))
+    assert _shown(partners["A2"], date(2027, 3, 1)) == ("premier", "override", 1)
+
+
+@pytest.mark.django_db
+def test_overall_stays_the_highest_tier_while_an_override_lasts(v1: None) -> None:
+    b, b2 = _two_tracks("B"), _two_tracks("B2")
+    standings_baseline(program=PROGRAM)  # both: Ready in both tracks and overall
+    _grant(b, SP, "ready", date(2026, 12, 1), date(2027, 7, 1))  # through 2027-06-30
+    assert _shown(b, date(2026, 12, 15), SP) == ("ready", "override", 1)
+    assert _shown(b, date(2026, 12, 15))[0] == "ready"
+
+    cycle_settle(program=PROGRAM, at=DEADLINE)  # consulting: Advanced, frozen
+    feb = date(2027, 2, 1)
+    assert _shown(b, feb, SP) == ("ready", "override", 1)
+    assert _shown(b, feb, "consulting") == ("advanced", "frozen", 0)
+    # before the fix: ("ready", "override", 1), the consulting tier frozen as on 2026-12-01
+    assert _shown(b, feb) == ("advanced", "frozen", 1)
+    overall = standing_on(partner=b, on=feb)
+    assert overall is not None and overall.reason_detail["tracks"] == {
+        "consulting": "advanced",
+        SP: "ready",
+    }
+    assert overall.frozen_until == date(2028, 1, 1) and overall.valid_until == date(2027, 7, 1)
+    # the look-alike without an override, and B once the override is over
+    assert _shown(b2, feb) == ("advanced", "frozen", 0)
+    assert _shown(b, date(2027, 7, 1), SP) == ("advanced", "frozen", 0)
+    assert _shown(b, date(2027, 7, 1)) == ("advanced", "frozen", 0)
+    summary = standing_summary(on=feb, program=PROGRAM)
+    assert summary["by_tier"]["advanced"] == 2 and summary["by_tier"]["ready"] == 0
+
+
+@pytest.mark.django_db
+def test_overall_follows_overlapping_overrides_of_two_tracks(v1: None) -> None:
+    b, b2 = _two_tracks("B"), _two_tracks("B2")
+    cycle_settle(program=PROGRAM, at=DEADLINE)  # Advanced, frozen, in both tracks
+    _grant(b, SP, "premier", date(2027, 2, 1), date(2027, 4, 1))
+    _grant(b, "consulting", "ready", date(2027, 3, 1), date(2027, 6, 1))
+    expected = [
+        (date(2027, 1, 15), ("advanced", "frozen", 0)),
+        (date(2027, 2, 15), ("premier", "override", 1)),
+        (date(2027, 3, 15), ("premier", "override", 1)),
+        # the Premier override is over; consulting is still overridden (Ready): the overall is
+        # the frozen Advanced of solution_provider (before the fix: Premier, as on 2027-03-01)
+        (date(2027, 4, 15), ("advanced", "frozen", 1)),
+        (date(2027, 6, 15), ("advanced", "frozen", 0)),
+    ]
+    for on, shown in expected:
+        assert _shown(b, on) == shown, on
+        assert _shown(b2, on) == ("advanced", "frozen", 0), on
+    # the timeline shows each stretch once
+    periods = [
+        (p.start, p.until, p.standing.tier)
+        for p in standing_periods(standing_history(partner=b, track=""))
+        if p.start >= date(2027, 1, 1)
+    ]
+    assert periods == [
+        (date(2027, 1, 1), date(2027, 2, 1), "advanced"),
+        (date(2027, 2, 1), date(2027, 4, 1), "premier"),  # the first override's overall row
+        (date(2027, 4, 1), date(2027, 6, 1), "advanced"),  # written by the second override
+        (date(2027, 6, 1), None, "advanced"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_claim_during_a_scheduled_override_is_counted_in_its_overall(v1: None) -> None:
+    b = _two_tracks("B")
+    standings_baseline(program=PROGRAM)
+    _grant(b, SP, "ready", date(2026, 11, 1), date(2026, 12, 1))
+    # consulting Advanced claimed on 2026-10-15, before the override starts: provisional
+    claim_file(
+        partner=b,
+        track="consulting",
+        tier="advanced",
+        filed_by="alice",
+        at=paris(2026, 10, 15),
+        program=PROGRAM,
+    )
+    assert _shown(b, date(2026, 11, 15)) == ("advanced", "provisional", 1)
+    assert _shown(b, date(2026, 12, 15)) == ("advanced", "provisional", 0)

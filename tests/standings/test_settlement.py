@@ -3,10 +3,14 @@ grandfathering, idempotence, atomicity, notices and the audit trail."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from partnerprogram.audit.models import AuditEvent
 from partnerprogram.notifications.models import Notification
@@ -17,7 +21,8 @@ from partnerprogram.standings.models import Claim, Cycle, Standing
 from partnerprogram.standings.selectors import standing_on
 from partnerprogram.standings.services import claim_file, cycle_settle, standings_baseline
 from partnerprogram.standings.services import settlement as settlement_module
-from tests.standings.conftest import DEADLINE, PROGRAM, paris
+from tests.factories import PartnerFactory, TrackEnrolmentFactory
+from tests.standings.conftest import DEADLINE, PROGRAM, certify, paris
 
 SP = "solution_provider"
 JAN1 = date(2027, 1, 1)
@@ -245,3 +250,43 @@ def test_ccsp_cycle_settles_on_its_own_deadline(v1: None, partners: dict[str, Pa
     assert (s.tier, s.status, s.frozen_until) == ("advanced", "frozen", date(2028, 1, 1))
     overall = standing_on(partner=e, on=date(2027, 4, 1))
     assert overall is not None and overall.tier == "advanced"
+
+
+def _population(n: int) -> None:
+    """``n`` partners in solution_provider with 2 certified people (Advanced); every other one
+    claims Premier (lowered to Advanced), the others claim Advanced (confirmed)."""
+    for i in range(n):
+        partner = PartnerFactory(external_id=f"N{n:03d}-{i:03d}", previous_tier="ready")
+        TrackEnrolmentFactory(partner=partner, track=SP, enrolled_on=date(2024, 1, 1))
+        certify(partner, 2)
+        _claim(partner, "premier" if i % 2 else "advanced")
+
+
+def _settlement_writes(n: int) -> Counter[str]:
+    """The INSERT and UPDATE statements of a settlement of ``n`` partners, by table (rolled
+    back afterwards)."""
+    with transaction.atomic():
+        _population(n)
+        standings_baseline(program=PROGRAM)
+        with CaptureQueriesContext(connection) as queries:
+            [settled] = cycle_settle(program=PROGRAM, at=DEADLINE)
+        assert settled.result["partners"] == n
+        assert AuditEvent.objects.filter(action="standing.created").count() >= 2 * n
+        transaction.set_rollback(True)
+    writes: Counter[str] = Counter()
+    for query in queries.captured_queries:
+        found = re.match(r'(INSERT INTO|UPDATE) "(\w+)"', query["sql"])
+        if found:
+            writes[f"{found[1]} {found[2]}"] += 1
+    return writes
+
+
+@pytest.mark.django_db
+def test_settlement_audit_writes_do_not_grow_with_the_partners(v1: None) -> None:
+    small, large = _settlement_writes(10), _settlement_writes(40)
+    # one INSERT per kind of audit event (standing.created, claim.confirmed, claim.lowered,
+    # cycle.settled...), not one per standing or claim
+    assert small["INSERT INTO audit_auditevent"] == large["INSERT INTO audit_auditevent"]
+    assert large["INSERT INTO audit_auditevent"] <= 6
+    assert small["UPDATE standings_claim"] == large["UPDATE standings_claim"]
+    assert small["INSERT INTO standings_standing"] == large["INSERT INTO standings_standing"]

@@ -2,6 +2,10 @@
 
 Dates: ``valid_until``, ``frozen_until`` and ``grandfathered_until`` are exclusive (the first day
 it no longer applies), as stored; the ``*_through`` fields give the last day it applies.
+
+Status: given the date ``on`` it is shown for, a standing's ``status`` is the one that applies
+that day (``selectors.status_on``: a ``frozen`` standing whose freeze is over shows as
+``qualified``); ``stored_status`` is the status of the row as written.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from partnerprogram.standings.models import Claim, Override, Standing
-from partnerprogram.standings.selectors import Period
+from partnerprogram.standings.selectors import Period, status_on
 from partnerprogram.standings.services.common import ONE_DAY
 
 
@@ -22,9 +26,14 @@ def _through(value: date | None) -> str | None:
     return (value - ONE_DAY).isoformat() if value else None
 
 
-def standing_json(standing: Standing | None) -> dict[str, Any] | None:
-    """One standing: tier, status, validity, protections, reason (en, fr), failed requirements,
-    the version that decided it and what it comes from."""
+def _status(standing: Standing, on: date | None) -> str:
+    return standing.status if on is None else status_on(standing.status, standing.frozen_until, on)
+
+
+def standing_json(standing: Standing | None, on: date | None = None) -> dict[str, Any] | None:
+    """One standing: tier, status (as of ``on`` when given, see the module), validity,
+    protections, reason (en, fr), failed requirements, the version that decided it and what it
+    comes from."""
     if standing is None:
         return None
     detail = standing.reason_detail or {}
@@ -32,7 +41,8 @@ def standing_json(standing: Standing | None) -> dict[str, Any] | None:
         "id": standing.pk,
         "track": standing.track or None,
         "tier": standing.tier or None,
-        "status": standing.status,
+        "status": _status(standing, on),
+        "stored_status": standing.status,
         "valid_from": _iso(standing.valid_from),
         "valid_until": _iso(standing.valid_until),
         "valid_through": _through(standing.valid_until),
@@ -110,16 +120,20 @@ def override_json(override: Override) -> dict[str, Any]:
     }
 
 
-def standing_line(standing: Standing | None) -> str:
-    """``premier (frozen) from 2027-01-01, open-ended, frozen through 2027-12-31 [2026.2]``."""
+def standing_line(standing: Standing | None, on: date | None = None) -> str:
+    """``premier (frozen) from 2027-01-01, open-ended, frozen through 2027-12-31 [2026.2]``;
+    the status as of ``on`` when given (``premier (qualified) ..., frozen through 2027-12-31
+    (freeze over) ...`` on 2028-02-01)."""
     if standing is None:
-        return "no standing"
-    parts = [f"{standing.tier or 'no tier'} ({standing.status})", f"from {standing.valid_from}"]
+        return f"no standing on {on}" if on is not None else "no standing"
+    status = _status(standing, on)
+    parts = [f"{standing.tier or 'no tier'} ({status})", f"from {standing.valid_from}"]
     parts.append(
         f"through {_through(standing.valid_until)}" if standing.valid_until else "open-ended"
     )
     if standing.frozen_until:
-        parts.append(f"frozen through {_through(standing.frozen_until)}")
+        over = " (freeze over)" if status != standing.status else ""
+        parts.append(f"frozen through {_through(standing.frozen_until)}{over}")
     if standing.grandfathered_until:
         parts.append(f"grandfathered through {_through(standing.grandfathered_until)}")
     return ", ".join(parts) + f" [{standing.program_version.version}, {standing.decided_by}]"

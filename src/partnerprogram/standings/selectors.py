@@ -24,6 +24,16 @@ from partnerprogram.standings.models import OVERALL, Claim, Cycle, Standing
 _ORDER = ("-priority", "-valid_from", "-id")
 
 
+def status_on(status: str, frozen_until: date | None, on: date) -> str:
+    """The status to report for a standing in effect on ``on``: a ``frozen`` standing whose
+    freeze is over (``frozen_until <= on``; no refresh wrote the standing that follows it) is
+    reported ``qualified``: it is still the standing in effect, no longer protected. The stored
+    row keeps ``frozen`` (standings are append-only). Pure."""
+    if status == Standing.Status.FROZEN and frozen_until is not None and frozen_until <= on:
+        return Standing.Status.QUALIFIED
+    return status
+
+
 def _in_effect(on: date) -> Q:
     return Q(valid_from__lte=on) & (Q(valid_until__isnull=True) | Q(valid_until__gt=on))
 
@@ -113,14 +123,16 @@ def standing_periods(rows: list[Standing]) -> list[Period]:
 
 
 def standing_summary(
-    *, on: date, program: str | None = None, track: str = OVERALL
+    *, on: date, program: str | None = None, track: str = OVERALL, listed: bool = False
 ) -> dict[str, Any]:
     """Distribution of the standings in effect on ``on`` in ``track`` (blank: overall) over all
-    partners: ``{"on", "track", "partners", "by_tier": {tier: n}, "by_status": {status: n}}``.
-    ``by_tier`` lists the tiers of ``program``'s version in force on ``on`` (highest first,
-    zeros included) and ``none`` for lapsed standings. One query for the standings (a window
-    function picks each partner's standing in effect), whatever the number of partners, plus
-    one for the tier list when ``program`` is given."""
+    partners: ``{"on", "track", "partners", "by_tier": {tier: n}, "by_status": {status: n}}``;
+    with ``listed`` also ``"standings"``: ``[{"partner": external id, "name", "tier",
+    "status"}]`` by external id. ``by_tier`` lists the tiers of ``program``'s version in force
+    on ``on`` (highest first, zeros included) and ``none`` for lapsed standings; statuses are
+    reported as of ``on`` (``status_on``: a freeze that is over counts as ``qualified``). One
+    query for the standings (a window function picks each partner's standing in effect),
+    whatever the number of partners, plus one for the tier list when ``program`` is given."""
     ranked = (
         Standing.objects.filter(_in_effect(on), track=track)
         .annotate(
@@ -134,7 +146,11 @@ def standing_summary(
     )
     if program:
         ranked = ranked.filter(program_version__program__key=program)
-    pairs = list(ranked.values_list("tier", "status"))
+    found = list(
+        ranked.values_list(
+            "tier", "status", "frozen_until", "partner__external_id", "partner__name"
+        ).order_by("partner__external_id")
+    )
     tiers: list[str] = []
     if program:
         version = (
@@ -147,16 +163,25 @@ def standing_summary(
             tiers = list(reversed(program_definition(version).tier_keys))
     by_tier: dict[str, int] = dict.fromkeys(tiers, 0)
     by_status: Counter[str] = Counter()
-    for tier, status in pairs:
+    listing: list[dict[str, Any]] = []
+    for tier, status, frozen_until, external_id, name in found:
+        status = status_on(status, frozen_until, on)
         by_tier[tier or "none"] = by_tier.get(tier or "none", 0) + 1
         by_status[status] += 1
-    return {
+        if listed:
+            listing.append(
+                {"partner": external_id, "name": name, "tier": tier or None, "status": status}
+            )
+    out: dict[str, Any] = {
         "on": on.isoformat(),
         "track": track or None,
-        "partners": len(pairs),
+        "partners": len(found),
         "by_tier": by_tier,
         "by_status": dict(sorted(by_status.items())),
     }
+    if listed:
+        out["standings"] = listing
+    return out
 
 
 def cycles_list(*, program: str) -> list[Cycle]:

@@ -131,8 +131,13 @@ def standings_baseline(
             partner_ids=sorted(partners), on=on, program=definition, decided_by=SYSTEM_BASELINE
         )
         # the overall row of a partner who already had one is left alone (idempotent)
-        plan_rows = [r for r in plan.rows if (r.partner_id, OVERALL) not in existing]
-        standings_create(plan_rows, actor=actor, before=plan.before)
+        kept = [
+            (row, old)
+            for row, old in zip(plan.rows, plan.before, strict=True)
+            if (row.partner_id, OVERALL) not in existing
+        ]
+        plan_rows = [row for row, _ in kept]
+        standings_create(plan_rows, actor=actor, before=[old for _, old in kept])
     return BaselineResult(
         on=on,
         version=context.version.version,

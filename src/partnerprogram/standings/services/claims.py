@@ -10,7 +10,9 @@ Stated rules (docs/lifecycle.md):
   open (start of ``claims_open``) or at or after the deadline instant (end of
   ``claim_deadline`` in the program zone, exclusive); the cycle is settled; the partner is not
   enrolled in the track on the filing date; the tier is not offered in the track.
-- A new claim supersedes the pending one of the same partner and track. Filing locks the partner
+- A new claim supersedes the pending one of the same partner and track; it is refused when it
+  is dated before that pending claim (its provisional standing would start before the one it
+  replaces, and the superseded claim's standing would show after it). Filing locks the partner
   row, then the cycle row (``select_for_update``), so concurrent claims serialize: exactly one
   claim stays pending (also a partial unique constraint).
 - Filing writes a provisional standing for the track (and the overall one when it changes),
@@ -212,6 +214,14 @@ def _file(
             .filter(cycle=cycle, partner=partner, track=track, status=Claim.Status.PENDING)
             .first()
         )
+        if previous is not None and at < previous.filed_at:
+            raise _refuse(
+                what,
+                "a claim cannot be dated before the pending claim filed at "
+                f"{previous.filed_at.astimezone(context.zone).isoformat()} (claim {previous.pk}, "
+                f"{previous.tier}) that it would supersede; filed at "
+                f"{at.astimezone(context.zone).isoformat()}",
+            )
         if previous is not None:
             previous.status = Claim.Status.SUPERSEDED
             previous.save(update_fields=["status"])

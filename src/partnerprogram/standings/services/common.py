@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from partnerprogram.audit.services import audit_record
+from partnerprogram.audit.services import audit_record_bulk
 from partnerprogram.notifications.services import notice_send
 from partnerprogram.partners.models import Partner
 from partnerprogram.programs.models import Program as ProgramRecord
@@ -126,9 +127,17 @@ def partner_get(external_id: str) -> Partner:
     try:
         return Partner.objects.get(external_id=external_id)
     except Partner.DoesNotExist:
-        raise PartnerNotFound(
-            f"partner {external_id!r} not found (give the partner's external id, e.g. P0001)"
-        ) from None
+        pass
+    close = list(
+        Partner.objects.filter(external_id__icontains=external_id.strip())
+        .order_by("external_id")
+        .values_list("external_id", flat=True)[:3]
+    )
+    hint = f"; did you mean {', '.join(close)}?" if close and external_id.strip() else ""
+    raise PartnerNotFound(
+        f"partner {external_id!r} not found: give the partner's external id, as listed by "
+        "`partnerprogram standing --summary --list` or in the admin (Partners)" + hint
+    )
 
 
 def track_check(program: Program, track: str, *, what: str) -> None:
@@ -261,20 +270,26 @@ def standings_create(
     rows: Sequence[Standing],
     *,
     actor: str,
-    before: Mapping[tuple[int, str], Standing | None],
+    before: Mapping[tuple[int, str], Standing | None] | Sequence[Standing | None],
     note: str = "",
 ) -> list[Standing]:
-    """Insert new standing rows (one bulk INSERT) and one audit event per row, with the change
-    from the standing in effect before (``before[(partner, track)]``) to the new one."""
+    """Insert new standing rows (one bulk INSERT) and their audit events (one bulk INSERT too,
+    ``audit.services.audit_record_bulk``), each with the change from the standing in effect
+    before to the new one: ``before[(partner, track)]``, or ``before[i]`` for ``rows[i]`` when
+    ``before`` is a list (several rows of the same partner and track, as in an
+    ``OverallPlan``)."""
     created = Standing.objects.bulk_create(list(rows), batch_size=500)
-    for row in created:
-        old = before.get((row.partner_id, row.track))
+    entries: list[tuple[Standing, dict[str, tuple[Any, Any]], str]] = []
+    for i, row in enumerate(created):
+        old = before.get((row.partner_id, row.track)) if isinstance(before, Mapping) else before[i]
         changes: dict[str, tuple[Any, Any]] = {
             "tier": (old.tier if old else None, row.tier),
             "status": (old.status if old else None, row.status),
             "valid_from": (None, _jsonable(row.valid_from)),
             "valid_until": (None, _jsonable(row.valid_until)),
         }
+        if row.priority:
+            changes["priority"] = (old.priority if old else None, row.priority)
         if row.frozen_until:
             changes["frozen_until"] = (
                 _jsonable(old.frozen_until) if old else None,
@@ -282,22 +297,106 @@ def standings_create(
             )
         if row.grandfathered_until:
             changes["grandfathered_until"] = (None, _jsonable(row.grandfathered_until))
-        audit_record(
-            actor=actor,
-            action="standing.created",
-            obj=row,
-            changes=changes,
-            note=note or row.reason[:500],
-        )
+        entries.append((row, changes, note or row.reason[:500]))
+    audit_record_bulk(actor=actor, action="standing.created", entries=entries)
     return created
 
 
 @dataclass
 class OverallPlan:
-    """Overall rows to write and the standings they replace (for the audit)."""
+    """Overall rows to write and, for each (same index), the overall standing in effect that
+    it replaces (for the audit)."""
 
     rows: list[Standing] = field(default_factory=list)
-    before: dict[tuple[int, str], Standing | None] = field(default_factory=dict)
+    before: list[Standing | None] = field(default_factory=list)
+
+    def add(self, row: Standing, old: Standing | None) -> None:
+        self.rows.append(row)
+        self.before.append(old)
+
+
+def _track_order(program: Program) -> dict[str, int]:
+    # alphabetical: a definition read back from PostgreSQL jsonb does not keep the YAML order
+    return {t: i for i, t in enumerate(sorted(program.track_keys))}
+
+
+def _best(program: Program, rows: Iterable[Standing], order: Mapping[str, int]) -> Standing:
+    """The row with the highest tier (ties: the first track alphabetically)."""
+    return max(rows, key=lambda r: (rank(program, r.tier), -order.get(r.track, 99)))
+
+
+def _tracks_detail(rows: Iterable[Standing], order: Mapping[str, int]) -> dict[str, str | None]:
+    return {r.track: r.tier or None for r in sorted(rows, key=lambda r: order.get(r.track, 99))}
+
+
+def _overall_texts(
+    program: Program, best: Standing, tracks: Mapping[str, str | None], *, overriding: bool
+) -> tuple[str, str]:
+    parts_en = ", ".join(
+        f"{track_text(program, t)}: {tier_text(program, tier)}" for t, tier in tracks.items()
+    )
+    parts_fr = ", ".join(
+        f"{track_text(program, t, 'fr')} : {tier_text(program, tier, 'fr')}"
+        for t, tier in tracks.items()
+    )
+    while_en = " while an override applies" if overriding else ""
+    while_fr = " pendant une dérogation" if overriding else ""
+    en = (
+        f"Highest tier over the tracks{while_en}: {tier_text(program, best.tier)} "
+        f"({parts_en}; {best.status})."
+    )
+    fr = (
+        f"Niveau le plus élevé des parcours{while_fr} : {tier_text(program, best.tier, 'fr')} "
+        f"({parts_fr} ; {best.status})."
+    )
+    return en, fr
+
+
+def _overall_row(
+    *,
+    pid: int,
+    program: Program,
+    best: Standing,
+    tracks: Mapping[str, str | None],
+    valid_from: date,
+    valid_until: date | None,
+    priority: int,
+    override_id: int | None,
+    decided_by: str,
+) -> Standing:
+    en, fr = _overall_texts(program, best, tracks, overriding=priority > 0)
+    return Standing(
+        partner_id=pid,
+        track=OVERALL,
+        tier=best.tier,
+        status=best.status,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        frozen_until=best.frozen_until,
+        grandfathered_until=best.grandfathered_until,
+        priority=priority,
+        reason=en,
+        reason_detail={
+            "text": {"en": en, "fr": fr},
+            "tracks": dict(tracks),
+            "from_track": best.track,
+        },
+        program_version_id=best.program_version_id,
+        assessment_id=best.assessment_id,
+        cycle_id=best.cycle_id,
+        claim_id=best.claim_id,
+        override_id=override_id,
+        decided_by=decided_by,
+    )
+
+
+def _protections(row: Standing) -> tuple[object, ...]:
+    return (row.tier, row.status, row.frozen_until, row.grandfathered_until)
+
+
+def _winner(rows: Iterable[Standing]) -> Standing | None:
+    """The ``standing_on`` rule over rows all in effect on the same day."""
+    return max(rows, key=lambda r: (r.priority, r.valid_from, r.pk or 0), default=None)
 
 
 def overall_plan(
@@ -306,22 +405,29 @@ def overall_plan(
     on: date,
     program: Program,
     decided_by: str,
-    overlay: Mapping[tuple[int, str], Standing] | None = None,
 ) -> OverallPlan:
-    """The overall standing (``track`` blank) of each partner from ``on``: the highest tier
-    over its tracks' priority-0 standings in effect on ``on`` (``overlay`` replaces some of
-    them with rows about to be written). A row is planned only when it differs from the overall
-    standing in effect (tier, status, protections or end). One query.
+    """The overall standing (``track`` blank) of each partner from ``on``, to call once the
+    track rows of a decision are written. Two layers:
 
-    The overall row copies status, protections, end, cycle, claim, assessment and version from
-    the track row that gives the highest tier (ties: the first track alphabetically).
+    - **priority 0** (what shows when no override applies): the highest tier over the tracks'
+      priority-0 standings in effect on ``on``; planned only when it differs from the
+      priority-0 overall standing in effect (tier, status, protections or end);
+    - **override priority**, while an override applies to any track of the partner on or
+      after ``on``: over each stretch of days (from ``on`` to the end of its last override)
+      where an override is in effect, the highest tier over the tracks' *winning* standings
+      (overrides included), at the override's priority and ending with the stretch, so that
+      it shadows the overall rows that would otherwise show stale tiers (an override row
+      granted earlier, or the priority-0 row); planned only where the overall standing in
+      effect at that priority differs.
+
+    An overall row copies status, protections, cycle, claim, assessment and version from the
+    track row that gives the highest tier (ties: the first track alphabetically); the
+    priority-0 row also copies its end. Two queries (the standings on ``on``, the overrides
+    ending after it), plus one for the rows of the partners with such an override.
     """
     ids = list(partner_ids)
     current = base_standings_on(on=on, partner_ids=ids)
-    for key, row in (overlay or {}).items():
-        current[key] = row
-    # alphabetical: a definition read back from PostgreSQL jsonb does not keep the YAML order
-    order = {t: i for i, t in enumerate(sorted(program.track_keys))}
+    order = _track_order(program)
     by_partner: dict[int, list[Standing]] = {}
     for (pid, track), row in current.items():
         if track != OVERALL:
@@ -331,61 +437,120 @@ def overall_plan(
         rows = by_partner.get(pid)
         if not rows:
             continue
-        best = max(rows, key=lambda r: (rank(program, r.tier), -order.get(r.track, 99)))
-        tracks = {
-            r.track: r.tier or None for r in sorted(rows, key=lambda r: order.get(r.track, 99))
-        }
+        best = _best(program, rows, order)
         old = current.get((pid, OVERALL))
-        same = old is not None and (
-            old.tier,
-            old.status,
-            old.frozen_until,
-            old.grandfathered_until,
-            old.valid_until,
-        ) == (best.tier, best.status, best.frozen_until, best.grandfathered_until, best.valid_until)
-        if same:
+        if old is not None and (*_protections(old), old.valid_until) == (
+            *_protections(best),
+            best.valid_until,
+        ):
             continue
-        parts_en = ", ".join(
-            f"{track_text(program, t)}: {tier_text(program, tier)}" for t, tier in tracks.items()
-        )
-        parts_fr = ", ".join(
-            f"{track_text(program, t, 'fr')} : {tier_text(program, tier, 'fr')}"
-            for t, tier in tracks.items()
-        )
-        en = (
-            f"Highest tier over the tracks: {tier_text(program, best.tier)} "
-            f"({parts_en}; {best.status})."
-        )
-        fr = (
-            f"Niveau le plus élevé des parcours : {tier_text(program, best.tier, 'fr')} "
-            f"({parts_fr} ; {best.status})."
-        )
-        plan.rows.append(
-            Standing(
-                partner_id=pid,
-                track=OVERALL,
-                tier=best.tier,
-                status=best.status,
+        plan.add(
+            _overall_row(
+                pid=pid,
+                program=program,
+                best=best,
+                tracks=_tracks_detail(rows, order),
                 valid_from=on,
                 valid_until=best.valid_until,
-                frozen_until=best.frozen_until,
-                grandfathered_until=best.grandfathered_until,
                 priority=0,
-                reason=en,
-                reason_detail={
-                    "text": {"en": en, "fr": fr},
-                    "tracks": tracks,
-                    "from_track": best.track,
-                },
-                program_version_id=best.program_version_id,
-                assessment_id=best.assessment_id,
-                cycle_id=best.cycle_id,
-                claim_id=best.claim_id,
+                override_id=None,
+                decided_by=decided_by,
+            ),
+            old,
+        )
+    _override_layer(plan, ids=ids, on=on, program=program, decided_by=decided_by)
+    return plan
+
+
+def _override_layer(
+    plan: OverallPlan, *, ids: list[int], on: date, program: Program, decided_by: str
+) -> None:
+    """Add to ``plan`` the override-priority overall rows (see ``overall_plan``)."""
+    horizon: dict[int, date] = {}
+    for pid, until in (
+        Standing.objects.filter(partner_id__in=ids, priority__gt=0, valid_until__gt=on)
+        .exclude(track=OVERALL)
+        .values_list("partner_id", "valid_until")
+    ):
+        if until is not None:  # always set on an override row
+            horizon[pid] = max(until, horizon.get(pid, until))
+    if not horizon:
+        return
+    rows_of: dict[int, list[Standing]] = {}
+    for row in (
+        Standing.objects.filter(partner_id__in=list(horizon), valid_from__lt=max(horizon.values()))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=on))
+        .order_by("partner_id", "id")
+    ):
+        rows_of.setdefault(row.partner_id, []).append(row)
+    order = _track_order(program)
+    for pid in ids:
+        end = horizon.get(pid)
+        if end is None:
+            continue
+        rows = rows_of.get(pid, [])
+        bounds = sorted(
+            {on, end}
+            | {
+                d
+                for r in rows
+                for d in (r.valid_from, r.valid_until)
+                if d is not None and on < d < end
+            }
+        )
+        pending: Standing | None = None  # the planned row, extended over equal stretches
+        for start, until in pairwise(bounds):
+            live = [
+                r
+                for r in rows
+                if r.valid_from <= start and (r.valid_until is None or r.valid_until > start)
+            ]
+            winners: dict[str, Standing] = {}
+            for r in live:
+                if r.track == OVERALL:
+                    continue
+                w = winners.get(r.track)
+                if w is None or (r.priority, r.valid_from, r.pk) > (w.priority, w.valid_from, w.pk):
+                    winners[r.track] = r
+            overriding = [w for w in winners.values() if w.priority > 0]
+            if not overriding:
+                pending = None
+                continue
+            best = _best(program, winners.values(), order)
+            tracks = _tracks_detail(winners.values(), order)
+            priority = max(w.priority for w in overriding)
+            shown = _winner(r for r in live if r.track == OVERALL)
+            if (
+                shown is not None
+                and shown.priority >= priority
+                and _protections(shown) == _protections(best)
+            ):
+                pending = None
+                continue
+            if (
+                pending is not None
+                and pending.valid_until == start
+                and pending.priority == priority
+                and _protections(pending) == _protections(best)
+                and pending.reason_detail["tracks"] == tracks
+            ):
+                pending.valid_until = until
+                continue
+            cause = (
+                best if best.priority > 0 else min(overriding, key=lambda r: order.get(r.track, 99))
+            )
+            pending = _overall_row(
+                pid=pid,
+                program=program,
+                best=best,
+                tracks=tracks,
+                valid_from=start,
+                valid_until=until,
+                priority=priority,
+                override_id=cause.override_id,
                 decided_by=decided_by,
             )
-        )
-        plan.before[(pid, OVERALL)] = old
-    return plan
+            plan.add(pending, shown)
 
 
 def until_text(until: date | None, lang: str = "en") -> str:

@@ -2,10 +2,13 @@
 
 Stated rules (docs/lifecycle.md): a reason, an approver and an end are required; the override
 applies from ``starts_on`` (inclusive) to ``ends_on`` (exclusive) and wins over every other
-standing while it lasts (priority 1); then the standing below it shows again by itself. The
-overall standing gets a priority-1 row over the same period with the highest tier over the
-tracks, the overridden track counted at the override's tier. Overrides are never edited; there
-is no early revocation (grant a new override instead).
+standing while it lasts (priority 1); then the standing below it shows again by itself. It is
+refused in a track the partner is not enrolled in on ``starts_on``. The overall standing gets
+priority-1 rows over the same period with the highest tier over the tracks' winning standings,
+the overridden track counted at the override's tier; every later decision (settlement, refresh,
+claim, another override) re-plans them from its date (``common.overall_plan``), so the overall
+stays the highest tier over the tracks while the override lasts. Overrides are never edited;
+there is no early revocation (grant a new override instead).
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 
 from partnerprogram.audit.services import audit_record
-from partnerprogram.partners.models import Partner
+from partnerprogram.partners.models import Partner, TrackEnrolment
 from partnerprogram.standings.errors import OverrideError, StandingsError
-from partnerprogram.standings.models import OVERALL, Override, Standing
+from partnerprogram.standings.models import Override, Standing
 from partnerprogram.standings.services.common import (
     ONE_DAY,
     Notice,
     notices_send,
+    overall_plan,
     program_at,
     program_key_resolve,
-    rank,
     standings_create,
     tier_text,
     track_text,
@@ -57,10 +61,12 @@ def override_grant(
     ``ends_on`` (exclusive: the first day it no longer applies).
 
     Side effects, in one transaction: an ``Override``, a ``Standing`` (status ``override``,
-    priority 1) for the track and one for the overall standing, audit events; then an
-    ``override_granted`` notice. Raises ``OverrideError`` (nothing written) without a reason,
-    an approver or an end, with an end not after the start, an unknown track or tier, or a
-    track not in effect on ``starts_on``.
+    priority 1) for the track and the overall standings at priority 1 while it lasts (``overall``:
+    the one from ``starts_on``; ``None`` when the overall in effect is already right), audit
+    events; then an ``override_granted`` notice. Raises ``OverrideError`` (nothing written)
+    without a reason, an approver or an end, with an end not after the start, an unknown track
+    or tier, a track not in effect on ``starts_on``, or a partner not enrolled in the track on
+    ``starts_on``.
     """
     what = f"override of partner {partner.external_id} in track {track!r} at tier {tier!r}"
     if not (reason or "").strip():
@@ -95,6 +101,16 @@ def override_grant(
         raise OverrideError(
             f"{what} refused: track {track} is not in effect on {starts_on}"
             + (f" (it opens on {spec.effective_from})" if spec.effective_from else "")
+        )
+    enrolled = (
+        TrackEnrolment.objects.filter(partner=partner, track=track, enrolled_on__lte=starts_on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=starts_on))
+        .exists()
+    )
+    if not enrolled:
+        raise OverrideError(
+            f"{what} refused: partner {partner.external_id} is not enrolled in track {track} "
+            f"on {starts_on}"
         )
     reason = reason.strip()
     approver = approver.strip()
@@ -147,41 +163,20 @@ def override_grant(
             override=override,
             decided_by=actor,
         )
-        tiers = {t: s.tier for (pid, t), s in current.items() if t != OVERALL}
-        tiers[track] = tier
-        best = max(tiers.values(), key=lambda t: rank(definition, t))
-        overall_en = (
-            f"Highest tier over the tracks while an override of {track_text(definition, track)} "
-            f"applies: {tier_text(definition, best)}."
-        )
-        overall_fr = (
-            f"Niveau le plus élevé des parcours pendant la dérogation en "
-            f"{track_text(definition, track, 'fr')} : {tier_text(definition, best, 'fr')}."
-        )
-        overall = Standing(
-            partner=partner,
-            track=OVERALL,
-            tier=best,
-            status=Standing.Status.OVERRIDE,
-            valid_from=starts_on,
-            valid_until=ends_on,
-            priority=1,
-            reason=overall_en,
-            reason_detail={
-                "text": {"en": overall_en, "fr": overall_fr},
-                "tracks": tiers,
-                "from_track": track,
-            },
-            program_version=context.version,
-            override=override,
-            decided_by=actor,
-        )
-        created = standings_create(
-            [row, overall],
+        note = f"override {override.pk}: {reason}"[:500]
+        [standing] = standings_create(
+            [row],
             actor=actor,
-            before={(partner.pk, t): s for (_, t), s in current.items()},
-            note=f"override {override.pk}: {reason}"[:500],
+            before={(partner.pk, track): current.get((partner.pk, track))},
+            note=note,
         )
+        # the overall standing while it lasts: highest tier over the tracks, this one counted
+        # at the override's tier (common.overall_plan, override layer)
+        plan = overall_plan(
+            partner_ids=[partner.pk], on=starts_on, program=definition, decided_by=actor
+        )
+        created = standings_create(plan.rows, actor=actor, before=plan.before, note=note)
+        overall = next((r for r in created if r.priority > 0 and r.valid_from == starts_on), None)
     notices_send(
         [
             Notice(
@@ -199,4 +194,4 @@ def override_grant(
             )
         ]
     )
-    return GrantedOverride(override=override, standing=created[0], overall=created[1])
+    return GrantedOverride(override=override, standing=standing, overall=overall)

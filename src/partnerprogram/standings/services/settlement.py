@@ -35,7 +35,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from partnerprogram.audit.services import audit_record
+from partnerprogram.audit.services import AuditEntry, audit_record, audit_record_bulk
 from partnerprogram.partners.models import Partner
 from partnerprogram.programs import rules
 from partnerprogram.programs.engine import evaluate
@@ -479,6 +479,8 @@ def _settle(*, cycle_id: int, at: datetime, actor: str) -> tuple[Settlement, lis
         partners = Partner.objects.in_bulk(partner_ids)
         notices: list[Notice] = []
         claim_counts: Counter[str] = Counter()
+        settled_claims: list[Claim] = []
+        claim_events: dict[str, list[AuditEntry]] = {}
         changed = 0
         for row, claim, outcome in decided:
             old = before.get((row.partner_id, row.track))
@@ -488,22 +490,28 @@ def _settle(*, cycle_id: int, at: datetime, actor: str) -> tuple[Settlement, lis
                 claim.status = claim_status
                 claim.outcome_tier = row.tier
                 claim.settled_at = at
-                claim.save(update_fields=["status", "outcome_tier", "settled_at"])
-                audit_record(
-                    actor=actor,
-                    action=f"claim.{claim_status}",
-                    obj=claim,
-                    changes={
-                        "status": (Claim.Status.PENDING, claim_status),
-                        "outcome_tier": ("", row.tier),
-                    },
-                    note=row.reason[:500],
+                settled_claims.append(claim)
+                claim_events.setdefault(claim_status, []).append(
+                    (
+                        claim,
+                        {
+                            "status": (Claim.Status.PENDING, claim_status),
+                            "outcome_tier": ("", row.tier),
+                        },
+                        row.reason[:500],
+                    )
                 )
                 claim_counts[claim_status] += 1
                 notices.append(_claim_notice(program, claim, row, partner, deadline))
             if (old.tier if old else "") != row.tier:
                 changed += 1
                 notices.append(_change_notice(program, row, old, partner))
+        # one UPDATE (per batch) for the claims and one INSERT per action for their events
+        Claim.objects.bulk_update(
+            settled_claims, ["status", "outcome_tier", "settled_at"], batch_size=500
+        )
+        for action, entries in sorted(claim_events.items()):
+            audit_record_bulk(actor=actor, action=f"claim.{action}", entries=entries)
 
         by_track: dict[str, dict[str, int]] = {
             t: dict.fromkeys([*reversed(program.tier_keys), "none"], 0) for t in tracks

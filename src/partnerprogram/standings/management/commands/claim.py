@@ -1,9 +1,10 @@
-"""``partnerprogram claim --partner EXT --track TRACK --tier TIER [--at DATETIME] [--by USER]
-[--program KEY] [--format text|json]``.
+"""``partnerprogram claim --partner EXT --track TRACK --tier TIER [--at DATETIME] [--simulate]
+[--by USER] [--program KEY] [--format text|json]``.
 
 Files a claim for the cycle in force (docs/lifecycle.md). A refused claim (before claims open,
-after the deadline, unknown tier or track, track not in effect, not enrolled...) prints the
-reason and exits with code 2; nothing is written.
+after the deadline, unknown tier or track, track not in effect, not enrolled, dated before the
+pending claim it would supersede...) prints the reason and exits with code 2; nothing is
+written. ``--at`` later than now is refused unless ``--simulate``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from partnerprogram.core.cli_output import to_json
 from partnerprogram.standings.management.commands._options import (
+    add_simulate,
+    instant_not_future,
     parse_instant,
     program_option,
     run,
@@ -34,8 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--tier", required=True, help="tier key, e.g. premier")
         parser.add_argument(
             "--at",
-            help="filing instant, ISO 8601 (default now; without offset: program time zone)",
+            help="filing instant, ISO 8601 (default now; without offset: program time zone); "
+            "not later than now unless --simulate",
         )
+        add_simulate(parser)
         parser.add_argument("--by", help="user filing the claim (default: the OS user)")
         parser.add_argument("--program", help="program key (default: the only program)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -43,6 +48,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         program = program_option(options["program"])
         at = parse_instant(options["at"], zone=zone_of(program))
+        instant_not_future(
+            at,
+            simulate=options["simulate"],
+            what=f"claim of {options['tier']!r} in track {options['track']!r} for partner "
+            f"{options['partner']}",
+        )
         by = user_option(options["by"])
         partner = run(lambda: partner_get(options["partner"]))
         filed = run(

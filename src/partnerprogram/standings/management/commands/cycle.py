@@ -1,14 +1,18 @@
-"""``partnerprogram cycle status|settle|sync|risks --program KEY [--at DATETIME] [--track TRACK]
-[--format text|json]``.
+"""``partnerprogram cycle status|settle|sync|risks --program KEY [--at DATETIME] [--simulate]
+[--track TRACK] [--format text|json]``.
 
-- ``status``: every cycle the program versions define, its phase at ``--at`` (default now) and
-  its claims by status. Reads only.
+- ``status``: every cycle the program versions define, its phase at ``--at`` (default now, any
+  instant) and its claims by status. Reads only.
 - ``sync``: store the cycles of the versions in force (idempotent).
 - ``settle``: settle every cycle whose deadline has passed at ``--at`` (``--track``: only the
   cycle covering that track). Idempotent: a settled cycle prints its stored result.
 - ``risks``: notify the partners whose pending claim would not be confirmed (60, 30 and 7 days
   before the deadline) and those whose expiring credentials would drop them below their tier
   by the deadline (``standings.services.risks``). Each notice is sent once; run it daily.
+
+``sync``, ``settle`` and ``risks`` write: they refuse an ``--at`` later than now (exit code 2)
+unless ``--simulate`` (act as if it were ``--at``: scenarios, demos and tests on a throw-away
+database).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from partnerprogram.core.cli_output import to_json, to_table
 from partnerprogram.core.periods import end_of_day
 from partnerprogram.programs.selectors import program_definition
 from partnerprogram.standings.management.commands._options import (
+    add_simulate,
+    instant_not_future,
     parse_instant,
     program_option,
     run,
@@ -58,8 +64,11 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["status", "settle", "sync", "risks"])
         parser.add_argument("--program", help="program key, e.g. pex-fr")
         parser.add_argument(
-            "--at", help="instant, ISO 8601 (default now; without offset: program time zone)"
+            "--at",
+            help="instant, ISO 8601 (default now; without offset: program time zone); sync, "
+            "settle and risks: not later than now unless --simulate",
         )
+        add_simulate(parser)
         parser.add_argument("--track", help="settle: only the cycle covering this track")
         parser.add_argument("--by", help="acting user (default: system:settlement for settle)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -69,6 +78,8 @@ class Command(BaseCommand):
         zone = zone_of(program)
         at = parse_instant(options["at"], zone=zone)
         action = options["action"]
+        if action != "status":  # status reads only: any instant
+            instant_not_future(at, simulate=options["simulate"], what=f"cycle {action}")
         if action == "status":
             data = self._status(program, at)
         elif action == "sync":

@@ -1,8 +1,11 @@
 """``partnerprogram override --partner EXT --track TRACK --tier TIER --reason TEXT
---approver USER --until DATE [--from DATE] [--by USER] [--program KEY] [--format text|json]``.
+--approver USER --until DATE [--from DATE] [--simulate] [--by USER] [--program KEY]
+[--format text|json]``.
 
 Sets a partner's standing in a track by hand from ``--from`` (default: today) through
-``--until`` (the last day it applies, inclusive). Reason, approver and end are required.
+``--until`` (the last day it applies, inclusive). Reason, approver and end are required;
+``--from`` before today (program zone) is refused unless ``--simulate`` (no rewriting of
+history).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from partnerprogram.core.cli_output import to_json
 from partnerprogram.standings.management.commands._options import (
+    add_simulate,
+    day_not_past,
     parse_day,
     program_option,
     run,
@@ -34,7 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--reason", help="why (required)")
         parser.add_argument("--approver", help="who approved it (required)")
         parser.add_argument("--until", help="last day it applies, YYYY-MM-DD (required)")
-        parser.add_argument("--from", dest="start", help="first day (default: today)")
+        parser.add_argument(
+            "--from",
+            dest="start",
+            help="first day (default: today; not before today unless --simulate)",
+        )
+        add_simulate(parser)
         parser.add_argument("--by", help="user granting it (default: the OS user)")
         parser.add_argument("--program", help="program key (default: the only program)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -44,16 +54,18 @@ class Command(BaseCommand):
         zone = zone_of(program)
         start = parse_day(options["start"], zone=zone, option="--from")
         partner = run(lambda: partner_get(options["partner"]))
-        what = (
+        subject = (
             f"override of partner {partner.external_id} in track {options['track']!r} "
-            f"at tier {options['tier']!r} refused"
+            f"at tier {options['tier']!r}"
         )
+        what = f"{subject} refused"
         for name, flag in (("reason", "--reason"), ("approver", "--approver")):
             if not (options[name] or "").strip():
                 raise CommandError(f"{what}: {flag} is required", returncode=2)
         if not options["until"]:
             raise CommandError(f"{what}: --until (the last day) is required", returncode=2)
         last = parse_day(options["until"], zone=zone, option="--until")
+        day_not_past(start, zone=zone, simulate=options["simulate"], what=subject, option="--from")
         granted = run(
             lambda: override_grant(
                 partner=partner,
@@ -84,3 +96,5 @@ class Command(BaseCommand):
             f"through {last}, approved by {o.approver}: {o.reason}"
         )
         self.stdout.write(f"standing: {standing_line(granted.standing)}")
+        if granted.overall is not None:
+            self.stdout.write(f"overall: {standing_line(granted.overall)}")

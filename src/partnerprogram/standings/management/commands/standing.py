@@ -4,12 +4,18 @@
   partner's standing on a date (overall and per track, or one track) with tier, status,
   validity, reason and the version that decided it; ``--history`` adds every row and the
   timeline of which row (and version) decided each period.
-- ``standing --summary [--on DATE] [--track T] [--program KEY]``: the distribution on a date,
-  ``by_tier`` and ``by_status`` (one query).
-- ``standing baseline --program KEY [--on DATE]``: write the initial standings from the
-  partners' previous tiers (default date: the program cycle's claims_open). Idempotent.
-- ``standing refresh --program KEY --on DATE``: re-evaluate and write the standings that change
-  (frozen and provisional standings are kept). Idempotent.
+- ``standing --summary [--on DATE] [--track T] [--list] [--program KEY]``: the distribution on
+  a date, ``by_tier`` and ``by_status`` (one query); ``--list`` adds each partner (external id,
+  name, tier, status). Not combined with ``--partner``.
+- ``standing baseline --program KEY [--on DATE] [--simulate]``: write the initial standings
+  from the partners' previous tiers (default date: the program cycle's claims_open).
+  Idempotent. A date after both today and that default is refused unless ``--simulate``.
+- ``standing refresh --program KEY --on DATE [--simulate]``: re-evaluate and write the
+  standings that change (frozen and provisional standings are kept). Idempotent. A date after
+  today is refused unless ``--simulate``.
+
+Statuses are shown as of ``--on``: a frozen standing whose freeze is over shows as
+``qualified`` (``selectors.status_on``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from partnerprogram.core.cli_output import to_json, to_table
 from partnerprogram.standings.errors import StandingsError
 from partnerprogram.standings.management.commands._options import (
+    add_simulate,
+    day_not_future,
     parse_day,
     program_option,
     run,
@@ -41,12 +49,12 @@ from partnerprogram.standings.selectors import (
     standing_summary,
     standings_of,
 )
-from partnerprogram.standings.services.baseline import standings_baseline
+from partnerprogram.standings.services.baseline import baseline_date, standings_baseline
 from partnerprogram.standings.services.common import partner_get, program_at
 from partnerprogram.standings.services.refresh import standings_refresh
 
 
-def _track_known(program: str, track: str, on: date) -> None:
+def _track_known(program: str, track: str, on: date, *, what: str = "standing") -> None:
     """Refuse a track unknown to the version in force on ``on`` (when one is)."""
     try:
         definition = program_at(program=program, on=on).program
@@ -54,7 +62,7 @@ def _track_known(program: str, track: str, on: date) -> None:
         return
     if track not in definition.tracks:
         raise CommandError(
-            f"standing of track {track!r}: unknown track in {program} "
+            f"{what} of track {track!r}: unknown track in {program} "
             f"{definition.version} (tracks: {', '.join(sorted(definition.track_keys))})",
             returncode=2,
         )
@@ -72,6 +80,10 @@ class Command(BaseCommand):
         parser.add_argument("--on", help="date YYYY-MM-DD (default: today, program zone)")
         parser.add_argument("--history", action="store_true", help="every row and the timeline")
         parser.add_argument("--summary", action="store_true", help="distribution by tier/status")
+        parser.add_argument(
+            "--list", action="store_true", help="with --summary: each partner's standing"
+        )
+        add_simulate(parser)
         parser.add_argument("--program", help="program key (default: the only program)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -81,6 +93,17 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "baseline":
             start = parse_day(options["on"], zone=zone) if options["on"] else None
+            if start is not None and not options["simulate"]:
+                # the default date (the cycle's claims_open) may be ahead: it precedes every
+                # decision of the cycle; a later date would shadow them
+                try:
+                    default = baseline_date(program=program)
+                except StandingsError:
+                    default = start
+                if start > default:
+                    day_not_future(
+                        start, zone=zone, simulate=False, what=f"standing baseline of {program}"
+                    )
             result = run(lambda: standings_baseline(program=program, on=start)).to_dict()
             self._out(options, result, self._kv(f"baseline of {program}", result))
             return
@@ -88,13 +111,24 @@ class Command(BaseCommand):
             if not options["on"]:
                 raise CommandError("standing refresh: --on DATE is required", returncode=2)
             day = parse_day(options["on"], zone=zone)
+            day_not_future(
+                day, zone=zone, simulate=options["simulate"], what=f"standing refresh of {program}"
+            )
             result = run(lambda: standings_refresh(program=program, on=day)).to_dict()
             self._out(options, result, self._kv(f"refresh of {program}", result))
             return
         on = parse_day(options["on"], zone=zone)
         if options["summary"]:
+            if options["partner"]:
+                raise CommandError(
+                    "standing --summary is the distribution over all partners: it does not "
+                    "take --partner (use `standing --partner EXT` for one partner)",
+                    returncode=2,
+                )
             track = options["track"] or ""
-            summary = standing_summary(on=on, program=program, track=track)
+            if track:
+                _track_known(program, track, on, what="standing --summary")
+            summary = standing_summary(on=on, program=program, track=track, listed=options["list"])
             text = (
                 f"{program} standings on {on} ({track or 'overall'}): "
                 f"{summary['partners']} partners\n\n"
@@ -102,8 +136,18 @@ class Command(BaseCommand):
                 + "\n"
                 + to_table(["status", "partners"], list(summary["by_status"].items()))
             )
+            if options["list"]:
+                text += "\n" + to_table(
+                    ["partner", "name", "tier", "status"],
+                    [
+                        [s["partner"], s["name"], s["tier"] or "-", s["status"]]
+                        for s in summary["standings"]
+                    ],
+                )
             self._out(options, {"program": program, **summary}, text)
             return
+        if options["list"]:
+            raise CommandError("standing: --list goes with --summary", returncode=2)
         if not options["partner"]:
             raise CommandError(
                 "standing: give --partner EXT, --summary, or an action (baseline, refresh)",
@@ -123,13 +167,18 @@ class Command(BaseCommand):
             "on": on.isoformat(),
         }
         if track is not None:
-            data["standing"] = standing_json(current[track])
+            data["standing"] = standing_json(current[track], on)
         else:
-            data["standing"] = standing_json(current.get(""))
-            data["tracks"] = {t: standing_json(s) for t, s in current.items() if t}
+            data["standing"] = standing_json(current.get(""), on)
+            data["tracks"] = {t: standing_json(s, on) for t, s in current.items() if t}
         lines = [f"{partner.name} ({partner.external_id}) on {on}"]
+        if not current:
+            lines.append(
+                f"  no standing on {on} (none yet: a partner's first standing comes from the "
+                "baseline, a claim or the settlement)"
+            )
         for key, standing in current.items():
-            lines.append(f"  {key or 'overall'}: {standing_line(standing)}")
+            lines.append(f"  {key or 'overall'}: {standing_line(standing, on)}")
             if standing is not None:
                 lines.append(f"    {standing.reason}")
         if options["history"]:
