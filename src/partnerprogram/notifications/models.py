@@ -17,6 +17,8 @@ class Notification(models.Model):
         PROBATION_RISK = "probation_risk", "Claim at risk before the deadline"
         CREDENTIAL_EXPIRY_RISK = "credential_expiry_risk", "Credential expiry puts the tier at risk"
         OVERRIDE_GRANTED = "override_granted", "Override granted"
+        DEAL_REGISTRATION_DECIDED = "deal_registration_decided", "Deal registration decided"
+        INFLUENCE_CLAIM_DECIDED = "influence_claim_decided", "Influence claim decided"
 
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="notifications"

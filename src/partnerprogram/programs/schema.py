@@ -49,6 +49,7 @@ __all__ = [
     "AllNode",
     "AnyNode",
     "AtLeastNode",
+    "Benefit",
     "Comparison",
     "Component",
     "Cycle",
@@ -656,6 +657,22 @@ def _track_in(value: Any) -> Any:
     return {} if value is None else value
 
 
+BenefitKind = Literal["discount", "rebate", "mdf", "protection_days", "other"]
+
+
+class Benefit(_Frozen):
+    """What a tier gets (display data: no rule reads it). ``kind`` says how ``value`` reads:
+    ``discount`` and ``rebate`` are fractions (0.15 = 15 %), ``mdf`` an amount in the program
+    currency, ``protection_days`` a number of days, ``other`` a plain number; ``unit`` is an
+    optional text shown after the value ("on resale", "per year")."""
+
+    key: Key
+    label: LocalizedIn
+    kind: BenefitKind
+    value: NonNegative | None = None
+    unit: LocalizedIn | None = None
+
+
 class Program(_Frozen):
     """One program version. See ``docs/program-language.md`` for every field."""
 
@@ -673,6 +690,7 @@ class Program(_Frozen):
     requirements: dict[str, dict[str, Node]] = Field(default_factory=dict)
     grandfathering: tuple[GrandfatherRule, ...] = ()
     cycle: Cycle | None = None
+    benefits: dict[str, tuple[Benefit, ...]] | None = None
 
     @field_validator("tracks", "requirements", mode="after")
     @classmethod
@@ -722,6 +740,14 @@ class Program(_Frozen):
                             f"unknown tier {value!r} (tiers: {', '.join(keys)})",
                         )
                     )
+        for tier, items in (self.benefits or {}).items():
+            if tier not in tiers:
+                problems.append((f"benefits.{tier}", f"unknown tier (tiers: {', '.join(keys)})"))
+            seen: set[str] = set()
+            for j, item in enumerate(items):
+                if item.key in seen:
+                    problems.append((f"benefits.{tier}[{j}].key", f"duplicate benefit {item.key!r}"))
+                seen.add(item.key)
         if problems:
             raise _problems(problems)
         return self
@@ -768,6 +794,10 @@ class Program(_Frozen):
         (``KeyError`` for an unknown track)."""
         own = self.tracks[track].cycle
         return own if own is not None else self.cycle
+
+    def benefits_of(self, tier: str) -> tuple[Benefit, ...]:
+        """The benefits of ``tier`` in the file's order (empty when none are listed)."""
+        return (self.benefits or {}).get(tier, ())
 
     def requirement(self, track: str, tier: str) -> Node | None:
         """The requirement node of ``tier`` in ``track`` (``None``: no requirement, met)."""
@@ -967,6 +997,13 @@ def _raw_cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                                 f"unknown tier (tiers: {', '.join(map(str, keys))})",
                             )
                         )
+    benefits = data.get("benefits")
+    if isinstance(benefits, Mapping) and tiers:
+        for tier in benefits:
+            if tier not in tiers:
+                problems.append(
+                    (f"benefits.{tier}", f"unknown tier (tiers: {', '.join(map(str, keys))})")
+                )
     rules = data.get("grandfathering")
     if isinstance(rules, list) and tiers:
         for i, rule in enumerate(rules):

@@ -62,7 +62,12 @@ class Opportunity(models.Model):
 class PartnerInvolvement(models.Model):
     """A partner's role on an opportunity: it brought the deal (``sourced``), transacts it
     (``resell``) or shaped the customer's choice (``influenced``). Only ``validated`` rows count
-    in metrics; an influence claim starts unvalidated until a channel manager approves it."""
+    in metrics; an influence claim starts unvalidated until a channel manager approves it.
+
+    A decision by vendor staff (``console.services.influence_claim_decide``) sets ``decided_on``,
+    ``decided_by`` and ``decision_reason``: approved -> ``validated`` with ``validated_on``;
+    rejected -> still not validated, with ``decided_by`` set. An unvalidated row without
+    ``decided_by`` is pending."""
 
     class Role(models.TextChoices):
         RESELL = "resell", "Resell"
@@ -78,6 +83,15 @@ class PartnerInvolvement(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     validated = models.BooleanField(default=False)
     validated_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(
+        null=True, blank=True, help_text="when vendor staff approved or rejected the claim"
+    )
+    decided_by = models.CharField(
+        max_length=150, blank=True, default="", help_text="user:<username> who decided"
+    )
+    decision_reason = models.TextField(
+        blank=True, default="", help_text="why it was approved or rejected (shown to the partner)"
+    )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -94,8 +108,10 @@ class PartnerInvolvement(models.Model):
 
 class DealRegistration(models.Model):
     """A partner declaring an opportunity it brings; the vendor approves or rejects it; an
-    approved registration protects the partner until ``expires_on`` and ends ``won`` or ``lost``.
-    ``registered_on`` is the submission date (windows read it)."""
+    approved registration protects the partner until ``expires_on`` (exclusive) and ends ``won``
+    or ``lost``. ``registered_on`` is the submission date (windows read it). The decision
+    (``console.services.deal_registration_decide``) sets ``decided_on``, ``decided_by`` and
+    ``decision_reason``, which the partner sees."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "Submitted"
@@ -119,7 +135,15 @@ class DealRegistration(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     registered_on = models.DateField()
     decided_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="first day the registration no longer protects"
+    )
+    decided_by = models.CharField(
+        max_length=150, blank=True, default="", help_text="user:<username> who decided"
+    )
+    decision_reason = models.TextField(
+        blank=True, default="", help_text="why it was approved or rejected (shown to the partner)"
+    )
     opportunity = models.ForeignKey(
         Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations"
     )
