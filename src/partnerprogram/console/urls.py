@@ -1,4 +1,5 @@
-"""The channel console (/console/): vendor staff steer the program."""
+"""The channel console (/console/): vendor staff steer the program. Every view requires vendor
+staff (tests/console/test_access.py walks this urlconf)."""
 
 from django.urls import path
 
@@ -8,4 +9,15 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("partners/", views.partners, name="partners"),
+    path("partners/<str:external_id>/", views.partner, name="partner"),
+    path("partners/<str:external_id>/override/", views.partner_override, name="partner_override"),
+    path("approvals/", views.approvals, name="approvals"),
+    path(
+        "approvals/registrations/<str:external_id>/decide/",
+        views.registration_decide,
+        name="registration_decide",
+    ),
+    path("approvals/influence/<int:pk>/decide/", views.influence_decide, name="influence_decide"),
+    path("claims/", views.claims, name="claims"),
 ]

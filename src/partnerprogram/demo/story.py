@@ -150,7 +150,7 @@ def _claims_for(program: str, *, on: date, at: datetime, tracks: set[str]) -> Co
             if tier == entry:
                 continue
             claim_file(
-                partner=partners[row.id], track=track, tier=tier, filed_by="user:demo", at=at
+                partner=partners[row.id], track=track, tier=tier, filed_by="demo", at=at
             )
             filed[tier] += 1
     return filed
@@ -200,7 +200,7 @@ def lifecycle_compute(*, program: str = "pex-fr") -> LifecycleStory:
             partner=ccsp_partner,
             track="ccsp",
             tier="advanced",
-            filed_by="user:demo",
+            filed_by="demo",
             at=datetime(2026, 12, 31, 12, 0, tzinfo=paris),
         )
         refused = ""
