@@ -71,3 +71,16 @@ def test_sign_in_then_lockout_after_repeated_failures(personas: Personas) -> Non
 def test_partner_roles_need_a_partner_and_vendor_roles_none(personas: Personas) -> None:
     with pytest.raises(IntegrityError):
         Membership.objects.create(user=personas.dave, role="partner_user", partner=None)
+
+
+@pytest.mark.django_db
+def test_language_switcher_turns_the_site_french(personas: Personas) -> None:
+    client = Client()
+    english = client.get("/accounts/login/")
+    assert b'<html lang="en">' in english.content and b"Sign in</h1>" in english.content
+    switched = client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
+    assert switched.status_code == 302
+    french = client.get("/accounts/login/")
+    assert b'<html lang="fr">' in french.content
+    assert "Se connecter</h1>" in french.content.decode()
+    assert "Mot de passe oublié ?" in french.content.decode()
