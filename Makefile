@@ -2,16 +2,19 @@
 #   make demo       set up, load the French reference data and program versions, evaluate,
 #                   print the summary, serve http://127.0.0.1:8000 and print the demo logins
 #   make reference  the same without serving (non-interactive)
-#   make test       the test suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
+#   make test       the test suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL),
+#                   without the browser journeys
+#   make browser-test  the browser journeys (Playwright in Debian's chromium: apt-get install chromium)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PP     := $(BIN)/partnerprogram
 AS_OF  ?= 2026-12-31
+TODAY  := $(shell date +%F)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install reference demo serve test lint typecheck check-migrations bench clean
+.PHONY: install reference demo serve test browser-test lint typecheck check-migrations bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +33,10 @@ reference: install
 	$(PP) seed-reference --region fr
 	$(PP) program load programs/pex-fr/*.yaml
 	$(PP) demo-story --as-of $(AS_OF)
+	@echo "Today's state for the portal and console: baseline standings and an evaluation as of $(TODAY)"
+	$(PP) standing baseline --program pex-fr
+	mkdir -p var
+	$(PP) evaluate --program pex-fr --as-of $(TODAY) --format csv --output var/evaluation-$(TODAY).csv
 
 demo: reference
 	$(PP) demo-accounts
@@ -39,7 +46,12 @@ serve: install
 	$(PP) runserver $(HOST)
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not browser"
+
+# Playwright journeys against a live server in Debian's /usr/bin/chromium (never downloaded);
+# screenshots in test-output/screenshots/.
+browser-test: install
+	$(BIN)/pytest -q -m browser tests/browser
 
 lint: install
 	$(BIN)/ruff check src tests bench

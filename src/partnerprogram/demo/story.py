@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db import transaction
+
 from partnerprogram.programs.engine import Evaluation, evaluate
 from partnerprogram.programs.selectors import program_version_get
 
@@ -149,14 +151,24 @@ def _claims_for(program: str, *, on: date, at: datetime, tracks: set[str]) -> Co
             tier = max(candidates, key=definition.tier_rank)
             if tier == entry:
                 continue
-            claim_file(
-                partner=partners[row.id], track=track, tier=tier, filed_by="demo", at=at
-            )
+            claim_file(partner=partners[row.id], track=track, tier=tier, filed_by="demo", at=at)
             filed[tier] += 1
     return filed
 
 
-def lifecycle_compute(*, program: str = "pex-fr") -> LifecycleStory:
+def lifecycle_compute(*, program: str = "pex-fr", keep: bool = False) -> LifecycleStory:
+    """The reference calendar (see ``_lifecycle``) run as a simulation: everything it writes
+    (standings, claims, settlements, notices, audit events) is rolled back at the end unless
+    ``keep``, so the database stays at today's state (the portal can still take claims) while
+    the story is told. Raises ``StandingsError`` if the versions are missing."""
+    with transaction.atomic():
+        story = _lifecycle(program=program)
+        if not keep:
+            transaction.set_rollback(True)
+    return story
+
+
+def _lifecycle(*, program: str) -> LifecycleStory:
     """Run the reference calendar on the loaded reference data and versions:
 
     1. 2026-07-01: cycles stored, baseline standings from the previous program's tiers;
@@ -167,8 +179,7 @@ def lifecycle_compute(*, program: str = "pex-fr") -> LifecycleStory:
        cycle settles on 2027-04-01;
     6. 2027-06-30: a re-evaluation during the freeze changes nothing.
 
-    Writes standings, claims, notices and audit events (use on a throw-away database, as
-    ``make reference`` does). Raises ``StandingsError`` if the versions are missing.
+    Writes standings, claims, notices and audit events (``lifecycle_compute`` rolls them back).
     """
     from zoneinfo import ZoneInfo
 

@@ -746,7 +746,9 @@ class Program(_Frozen):
             seen: set[str] = set()
             for j, item in enumerate(items):
                 if item.key in seen:
-                    problems.append((f"benefits.{tier}[{j}].key", f"duplicate benefit {item.key!r}"))
+                    problems.append(
+                        (f"benefits.{tier}[{j}].key", f"duplicate benefit {item.key!r}")
+                    )
                 seen.add(item.key)
         if problems:
             raise _problems(problems)

@@ -2,7 +2,7 @@
 founding case told on the reference data — tiers under the previous program, under 2026.1 and
 under 2026.2, the previous Premier partners that would fall, the channel KPIs, then the
 lifecycle: claims, probation, settlement on 31 December, the freeze and the CCSP opening
-(this part writes standings: run it on the reference database, as ``make reference`` does)."""
+(a simulation into 2027: what it writes is rolled back unless ``--keep-lifecycle``)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", default="2026-12-31")
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument("--no-lifecycle", action="store_true", help="only compare the versions")
+        parser.add_argument(
+            "--keep-lifecycle",
+            action="store_true",
+            help="keep what the simulated lifecycle writes (standings through 2027)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
@@ -48,7 +53,9 @@ class Command(BaseCommand):
         lifecycle = None
         if not options["no_lifecycle"]:
             try:
-                lifecycle = lifecycle_compute(program=options["program"])
+                lifecycle = lifecycle_compute(
+                    program=options["program"], keep=options["keep_lifecycle"]
+                )
             except StandingsError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
         if options["format"] == "json":
