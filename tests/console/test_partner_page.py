@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from partnerprogram.audit.models import AuditEvent
 from partnerprogram.notifications.models import Notification
 from partnerprogram.standings.models import Override, Standing
 from partnerprogram.standings.selectors import standing_on
-from tests.console.conftest import World, client_for
+from tests.console.conftest import World, client_for, make_user
 from tests.factories import DealRegistrationFactory, PartnerInvolvementFactory
 
 
@@ -22,14 +23,17 @@ def test_partner_page_shows_standings_assessment_gaps_claims_and_deals(world: Wo
     assert page.status_code == 200
     html = page.content.decode()
     assert "<h1>Alpha Conseil Bis</h1>" in html
-    # standings in effect today: provisional premier after the claim of 2026-09-15
-    assert "Standings on Oct. 15, 2026" in html
-    assert "Provisional (on probation)" in html
-    # the latest assessment (2026-10-01), rebuilt and explained
-    assert "Version 1, as of Oct. 1, 2026" in html
-    assert "certified people: 2 (needs at least 2): met" in html
-    assert "certified people: 2 (needs at least 4): not met" in html
-    assert "2 more certified people" in html
+    # the partner's own overview (the portal's partial) as of today: provisional premier after
+    # the claim of 2026-09-15, requirements measured by the assessment of 2026-10-01
+    assert "Console test program, version 1 — as of Oct. 15, 2026." in html
+    assert "Requirement values measured on Oct. 1, 2026." in html
+    assert '<span class="status">Provisional</span>' in html
+    assert "Your tier: Premier" in html
+    assert '<td class="num">at least 4</td>' in html
+    assert "<li>2 more certified people</li>" in html
+    assert "Projection at the claim deadline (Dec. 31, 2026)" in html
+    # the latest assessment run, for staff
+    assert "Version 1, as of Oct. 1, 2026 (evaluation run" in html
     # the claim at risk with what is missing
     assert "at risk" in html
     # people employed, deal registrations
@@ -66,7 +70,9 @@ def test_partner_page_query_count_does_not_grow_with_history(world: World) -> No
         DealRegistrationFactory(partner=world.alpha, registered_on=date(2026, 9, 1))
         PartnerInvolvementFactory(partner=world.alpha, validated=False, validated_on=None)
     assert count() == before
-    assert before <= 25, before
+    # 19 before the page showed the portal's overview of the partner (+9: its context and the
+    # overview's reads, see ``portal.selectors.overview_for``)
+    assert before <= 28, before
 
 
 def _override(**changes: str) -> dict[str, str]:
@@ -153,8 +159,49 @@ def test_partner_page_in_french(world: World) -> None:
     page = client_for(world.carol).get("/console/partners/BETA/", HTTP_ACCEPT_LANGUAGE="fr")
     html = page.content.decode()
     assert '<html lang="fr">' in html
-    assert "Statuts au 15 octobre 2026" in html
-    assert "Provisoire (période probatoire)" in html
-    assert "personnes certifiées : 2 (requis : au moins 4) : non rempli" in html
+    assert "Programme de test de la console" in html  # the program's French name
+    assert "encore 2 personnes certifiées" in html  # the engine's French gap sentence
     assert "Revendeur intégrateur" in html  # the track's French name from the program
     assert "Accorder une dérogation" in html
+
+
+SHARED = re.compile(
+    r'<section (?:class="card" )?aria-labelledby="(?:overall-title|track-[\w-]+)">.*?</section>',
+    re.S,
+)
+ROWS = re.compile(r"<tbody>.*?</tbody>", re.S)
+GAPS = re.compile(r'<ul class="gap">.*?</ul>', re.S)
+
+
+def _shared(html: str) -> list[str]:
+    """The overview's sections: standings cards, then each track's requirements, gaps and
+    projection."""
+    return SHARED.findall(html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ext", ["ALPHA", "BETA"])
+def test_partner_page_shows_the_portal_overview_of_the_partner_without_the_claim_form(
+    world: World, ext: str
+) -> None:
+    partner = {"ALPHA": world.alpha, "BETA": world.beta}[ext]
+    admin = world.alice if ext == "ALPHA" else make_user("bob", "partner_admin", partner)
+    portal = client_for(admin).get("/portal/").content.decode()
+    console = client_for(world.carol).get(f"/console/partners/{ext}/").content.decode()
+    # the partner admin sees the claim form in the portal (the cycle is open) ...
+    assert 'action="/portal/claim/"' in portal and 'id="claim-title"' in portal
+    # ... staff never do
+    assert 'action="/portal/claim/"' not in console and 'id="claim-title"' not in console
+    assert "Claim this tier" not in console
+    # one rendering: the same sections, requirement rows and gap sentences, byte for byte
+    sections = _shared(portal)
+    assert sections and any("<tbody>" in s for s in sections)
+    assert _shared(console) == sections
+    shared = "".join(sections)
+    assert ROWS.findall(shared)
+    rows = [ROWS.findall(s) for s in _shared(console)]
+    assert rows == [ROWS.findall(s) for s in sections]
+    gaps = [GAPS.findall(s) for s in _shared(console)]
+    assert gaps == [GAPS.findall(s) for s in sections]
+    if ext == "BETA":  # short of premier: the gap sentences are among them
+        assert "<li>2 more certified people</li>" in "".join(g for gs in gaps for g in gs)

@@ -1,90 +1,41 @@
-"""One partner's 360° view for vendor staff: standings, assessment, gaps, claims, deals.
+"""One partner's 360° view for vendor staff: the partner's own overview, plus claims, deals,
+overrides and what staff act on.
 
-HOOK (portal 360°): the partner portal builds the partner's own 360° view. Until it can be
-shared, the console renders this selector with ``console/partials/partner_360.html``; to reuse
-the portal's, include its partial from ``console/partner.html`` (block ``partner_360``) and keep
-the staff actions (override form, approval links) that ``console/partner.html`` adds around it.
+The standings, requirements, gaps and projection are the portal's overview of the partner, built
+by the portal's selectors (``portal.selectors.context_for`` and ``overview_for``) and rendered by
+the portal's partial ``portal/_overview_body.html`` (without the claim form): staff see exactly
+what the partner sees. ``console/partials/partner_360.html`` adds the staff-only sections.
 
 Reads only; the partner is the one named in the URL (vendor staff may see every partner). The
-number of queries is fixed (about 14), whatever the partner's history.
+number of queries is fixed (about 25), whatever the partner's history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
 
 from partnerprogram.console.labels import (
     CLAIM_STATUS,
     REGISTRATION_STATUS,
-    STANDING_STATUS,
     label,
 )
 from partnerprogram.console.programs import ProgramView, lang
 from partnerprogram.console.selectors.approvals import influence_status
 from partnerprogram.console.selectors.risk import ClaimRisk, claims_risk
 from partnerprogram.partners.models import Partner, Person, TrackEnrolment
+from partnerprogram.portal.selectors import context_for, overview_for
+from partnerprogram.portal.selectors.overview import Overview
 from partnerprogram.programs import rules
 from partnerprogram.programs.models import Assessment
 from partnerprogram.programs.selectors import assessment_explain
 from partnerprogram.sales.models import DealRegistration, PartnerInvolvement
-from partnerprogram.standings.models import OVERALL, Claim, Override, Standing
-from partnerprogram.standings.selectors import claims_of, standings_of, status_on
+from partnerprogram.standings.models import Claim, Override
+from partnerprogram.standings.selectors import claims_of
 
-ONE_DAY = timedelta(days=1)
 RECENT = 20
-
-
-@dataclass(frozen=True)
-class StandingView:
-    track: str
-    track_label: str
-    tier: str
-    tier_label: str
-    status: str
-    status_label: str
-    valid_from: date
-    valid_through: date | None
-    frozen_through: date | None
-    grandfathered_through: date | None
-    reason: str
-    version: str
-    decided_by: str
-    standing: Standing
-
-
-@dataclass(frozen=True)
-class RequirementLine:
-    """One line of a requirement tree: a check or a score in words, or a group heading
-    (``kind`` ``group``) whose children follow at ``depth + 1``."""
-
-    depth: int
-    kind: str
-    text: str
-    met: bool
-
-
-@dataclass(frozen=True)
-class TierRequirements:
-    tier: str
-    label: str
-    met: bool
-    lines: tuple[RequirementLine, ...]
-    missing: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TrackView:
-    track: str
-    label: str
-    active: bool
-    assessed_tier: str | None
-    assessed_label: str
-    current: TierRequirements | None
-    next: TierRequirements | None
 
 
 @dataclass(frozen=True)
@@ -116,11 +67,8 @@ class Partner360:
     partner: Partner
     on: date
     program: ProgramView | None
-    overall: StandingView | None
-    standings: tuple[StandingView, ...]
+    overview: Overview | None
     assessment: Assessment | None
-    gap: str
-    tracks: tuple[TrackView, ...]
     claims: tuple[ClaimView, ...]
     registrations: tuple[RegistrationView, ...]
     registration_counts: dict[str, int]
@@ -130,113 +78,6 @@ class Partner360:
     people: int
     overrides: tuple[Override, ...]
     enrolled_tracks: tuple[str, ...]
-
-
-def _through(value: date | None) -> date | None:
-    return value - ONE_DAY if value else None
-
-
-def _standing_view(row: Standing, *, on: date, program: ProgramView | None) -> StandingView:
-    status = status_on(row.status, row.frozen_until, on)
-    texts = (row.reason_detail or {}).get("text") or {}
-    return StandingView(
-        track=row.track,
-        track_label=(program.track_label(row.track) if program else row.track)
-        if row.track
-        else _("Overall"),
-        tier=row.tier,
-        tier_label=(program.tier_label(row.tier) if program else row.tier) or _("No tier"),
-        status=status,
-        status_label=label(STANDING_STATUS, status),
-        valid_from=row.valid_from,
-        valid_through=_through(row.valid_until),
-        frozen_through=_through(row.frozen_until),
-        grandfathered_through=_through(row.grandfathered_until),
-        reason=texts.get(lang()) or row.reason,
-        version=row.program_version.version,
-        decided_by=row.decided_by,
-        standing=row,
-    )
-
-
-def requirement_lines(node: rules.NodeResult | None, depth: int = 0) -> list[RequirementLine]:
-    """A requirement tree as lines in the active language: a top-level ``all`` is flattened;
-    other groups get a heading ("Any of:", "At least 2 of:"). Pure."""
-    if node is None:
-        return []
-    language = lang()
-    if isinstance(node, rules.LogicResult):
-        if node.kind == "all" and depth == 0:
-            return [line for child in node.children for line in requirement_lines(child, 0)]
-        if node.kind == "all":
-            heading = _("All of:")
-        elif node.kind == "any":
-            heading = _("Any of:")
-        else:
-            heading = _("At least %(count)s of:") % {"count": node.required}
-        lines = [RequirementLine(depth=depth, kind="group", text=heading, met=node.met)]
-        for child in node.children:
-            lines.extend(requirement_lines(child, depth + 1))
-        return lines
-    kind = "score" if isinstance(node, rules.ScoreResult) else "check"
-    return [
-        RequirementLine(depth=depth, kind=kind, text=node.explanation.get(language), met=node.met)
-    ]
-
-
-def _tier_requirements(
-    track_result: rules.TrackResult, tier: str, *, program: ProgramView, currency: str
-) -> TierRequirements | None:
-    try:
-        tier_result = track_result.tier_result(tier)
-    except StopIteration:
-        return None
-    if not tier_result.offered:
-        return None
-    requirement = tier_result.requirement
-    missing = (
-        tuple(s.text.get(lang()) for s in rules.shortfalls(requirement, currency=currency))
-        if requirement is not None and not tier_result.met
-        else ()
-    )
-    return TierRequirements(
-        tier=tier,
-        label=program.tier_label(tier),
-        met=tier_result.met,
-        lines=tuple(requirement_lines(requirement)),
-        missing=missing,
-    )
-
-
-def _track_views(explained: rules.Assessment, *, program: ProgramView) -> tuple[TrackView, ...]:
-    keys = program.definition.tier_keys
-    currency = program.currency
-    views = []
-    for track, result in explained.tracks.items():
-        qualified = result.qualified_tier
-        current = (
-            _tier_requirements(result, qualified, program=program, currency=currency)
-            if qualified
-            else None
-        )
-        rank = keys.index(qualified) if qualified in keys else -1
-        following = keys[rank + 1] if rank + 1 < len(keys) else None
-        views.append(
-            TrackView(
-                track=track,
-                label=program.track_label(track),
-                active=result.active,
-                assessed_tier=qualified,
-                assessed_label=program.tier_label(qualified) or _("No tier"),
-                current=current,
-                next=(
-                    _tier_requirements(result, following, program=program, currency=currency)
-                    if following
-                    else None
-                ),
-            )
-        )
-    return tuple(views)
 
 
 def _claim_missing(
@@ -275,20 +116,15 @@ def partner_get(*, external_id: str) -> Partner | None:
 
 
 def partner_360(*, partner: Partner, on: date, program: ProgramView | None) -> Partner360:
-    """Everything the console's partner page shows about ``partner`` as of ``on``: standings in
-    effect (overall and per track, status as of ``on``), the latest assessment of the program
-    explained (``programs.selectors.assessment_explain``: requirements of the assessed and the
-    next tier per track, what is missing), claims with their risk, the latest deal
-    registrations and influence claims, people employed on ``on``, overrides."""
-    in_effect = standings_of(partner=partner, on=on)
-    views = [_standing_view(row, on=on, program=program) for row in in_effect.values()]
-    overall = next((v for v in views if v.track == OVERALL), None)
-    per_track = tuple(v for v in views if v.track != OVERALL)
+    """Everything the console's partner page shows about ``partner`` as of ``on``: the partner's
+    own overview on ``on`` (``portal.selectors.overview_for``: standings, requirements, gaps,
+    projection), the latest assessment of the program (what pending claims miss), claims with
+    their risk, the latest deal registrations and influence claims, people employed on ``on``,
+    overrides."""
+    overview = overview_for(context_for(partner=partner, on=on))
 
     assessment: Assessment | None = None
     explained: rules.Assessment | None = None
-    tracks: tuple[TrackView, ...] = ()
-    gap = ""
     risks: dict[int, ClaimRisk] = {}
     if program is not None:
         assessment = (
@@ -303,9 +139,6 @@ def partner_360(*, partner: Partner, on: date, program: ProgramView | None) -> P
         )
         if assessment is not None:
             explained = assessment_explain(assessment)
-            tracks = _track_views(explained, program=program)
-            if explained.next_tier is not None:
-                gap = explained.next_tier.summary.get(lang())
         risks = {
             r.claim_id: r
             for r in claims_risk(program=program.key, partner_ids=[partner.pk]).values()
@@ -370,11 +203,8 @@ def partner_360(*, partner: Partner, on: date, program: ProgramView | None) -> P
         partner=partner,
         on=on,
         program=program,
-        overall=overall,
-        standings=per_track,
+        overview=overview,
         assessment=assessment,
-        gap=gap,
-        tracks=tracks,
         claims=claims,
         registrations=registrations,
         registration_counts=registration_counts,

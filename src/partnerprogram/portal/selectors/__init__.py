@@ -7,7 +7,12 @@ only return that partner's rows (and those of partners merged into it). Split by
 """
 
 from partnerprogram.portal.selectors.business import business_of
-from partnerprogram.portal.selectors.context import PortalContext, owned, portal_context
+from partnerprogram.portal.selectors.context import (
+    PortalContext,
+    context_for,
+    owned,
+    portal_context,
+)
 from partnerprogram.portal.selectors.opportunities import (
     claimable_opportunities,
     influence_claims_of,
@@ -27,6 +32,7 @@ __all__ = [
     "benefits_for",
     "business_of",
     "claimable_opportunities",
+    "context_for",
     "guide_for",
     "influence_claims_of",
     "overview_for",

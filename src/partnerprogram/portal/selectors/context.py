@@ -74,6 +74,16 @@ class PortalContext:
         return program.currency if program else "EUR"
 
 
+def published_versions() -> list[ProgramVersion]:
+    """Every published program version, by program then ``effective_from`` (oldest first). The
+    same for every partner: one query."""
+    return list(
+        ProgramVersion.objects.select_related("program")
+        .filter(status=ProgramVersion.Status.PUBLISHED)
+        .order_by("program__key", "effective_from", "loaded_at", "id")
+    )
+
+
 def _program_key(partner: Partner, keys: list[str]) -> str | None:
     if len(keys) <= 1:
         return keys[0] if keys else None
@@ -86,17 +96,36 @@ def _program_key(partner: Partner, keys: list[str]) -> str | None:
     return latest if latest in keys else keys[0]
 
 
+def _versions_of(partner: Partner) -> list[ProgramVersion]:
+    """The published versions of the partner's program (its latest standing's when several
+    programs are loaded). One query (two when several programs are loaded)."""
+    rows = published_versions()
+    key = _program_key(partner, sorted({v.program.key for v in rows}))
+    return [v for v in rows if v.program.key == key]
+
+
+def _today(versions: list[ProgramVersion]) -> date:
+    """Today in the time zone of the latest version (the server's without one)."""
+    zone = versions[-1].definition.get("timezone") if versions else None
+    return timezone.localdate(timezone=ZoneInfo(zone)) if zone else timezone.localdate()
+
+
+def context_for(*, partner: Partner, on: date) -> PortalContext:
+    """The context the portal builds for ``partner`` on ``on``, for a caller that already knows
+    the partner and the date (the console's partner page shows the partner's overview with
+    it). One query (two when several programs are loaded)."""
+    return PortalContext(
+        partner=partner, on=on, lang=formats.lang(), versions=_versions_of(partner)
+    )
+
+
 def portal_context(*, partner: Partner, on: date | None = None) -> PortalContext:
     """The context of a portal page for ``partner``; ``on`` defaults to today in the program's
     time zone. One query (two when several programs are loaded)."""
-    rows = list(
-        ProgramVersion.objects.select_related("program")
-        .filter(status=ProgramVersion.Status.PUBLISHED)
-        .order_by("program__key", "effective_from", "loaded_at", "id")
+    versions = _versions_of(partner)
+    return PortalContext(
+        partner=partner,
+        on=_today(versions) if on is None else on,
+        lang=formats.lang(),
+        versions=versions,
     )
-    key = _program_key(partner, sorted({v.program.key for v in rows}))
-    versions = [v for v in rows if v.program.key == key]
-    if on is None:
-        zone = versions[-1].definition.get("timezone") if versions else None
-        on = timezone.localdate(timezone=ZoneInfo(zone)) if zone else timezone.localdate()
-    return PortalContext(partner=partner, on=on, lang=formats.lang(), versions=versions)
