@@ -11,8 +11,9 @@ import pytest
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests of the same session; the deploy
-    # check rightly rejects it.
-    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # check rightly rejects it. DATABASE_URL is dropped: these commands run on a throw-away
+    # SQLite file under PARTNERPROGRAM_HOME whatever database the suite runs on.
+    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "-m", "partnerprogram.cli", *args],
