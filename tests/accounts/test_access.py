@@ -84,3 +84,31 @@ def test_language_switcher_turns_the_site_french(personas: Personas) -> None:
     assert b'<html lang="fr">' in french.content
     assert "Se connecter</h1>" in french.content.decode()
     assert "Mot de passe oublié ?" in french.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email_and_password_change(personas: Personas) -> None:
+    import re
+
+    from django.core import mail
+
+    client = Client()
+    sent = client.post("/accounts/password_reset/", {"email": "alice@example.test"})
+    assert sent.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@example.test"]
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)
+    assert link is not None
+    form = client.get(link.group(1), follow=True)
+    assert b"Choose a new password" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a new long passphrase 42", "new_password2": "a new long passphrase 42"},
+    )
+    assert done.status_code == 302
+    signed_in = Client().post(
+        "/accounts/login/", {"username": "alice", "password": "a new long passphrase 42"}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/"
+    # an unknown address sends nothing and says the same
+    client.post("/accounts/password_reset/", {"email": "nobody@example.test"})
+    assert len(mail.outbox) == 1
