@@ -13,7 +13,7 @@ Fixtures:
 - ``login(page, username, password)``: signs in through the real form;
 - ``shot(page, name)``: a full-page PNG ``test-output/screenshots/<test>-<name>.png``;
 - ``world``: the program ``browser`` (tiers ready/advanced/premier, tracks solution_provider
-  and consulting, claims 2026-07-01..2026-12-31), two look-alike partners with people,
+  and consulting, a claims cycle placed around today), two look-alike partners with people,
   credentials, bookings and registrations, the baseline standings, an evaluation run stored
   for today, and the users: ``alice`` (partner admin of Alpha Conseil Lyon), ``bert``
   (partner user of the look-alike Alpha Conseil Lille) and ``carol`` (channel manager).
@@ -25,14 +25,14 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -76,6 +76,13 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PASSWORD = "browser-journey-password-2026"
 PROGRAM = "browser"
 ZONE = ZoneInfo("Europe/Paris")
+#: The server runs on the real date: the program's cycle is placed around today so that the
+#: claims journeys always find it open (claims opened 120 days ago, deadline in 32 days).
+TODAY = timezone.localdate(timezone=ZONE)
+START = TODAY - timedelta(days=120)
+DEADLINE = TODAY + timedelta(days=32)
+#: The deadline as the English pages show it ("Dec. 31, 2026").
+DEADLINE_TEXT = dateformat.format(DEADLINE, "N j, Y")
 TIMEOUT_MS = 15_000
 
 PROGRAM_YAML = """
@@ -84,7 +91,7 @@ name: Browser test program
 currency: EUR
 timezone: Europe/Paris
 version: "1"
-effective_from: 2026-07-01
+effective_from: START
 tiers: [ready, advanced, premier]
 tracks:
   solution_provider: {}
@@ -99,10 +106,10 @@ requirements:
   consulting:
     advanced: {metric: certified_people, at_least: 2}
 cycle:
-  claims_open: 2026-07-01
-  claim_deadline: 2026-12-31
+  claims_open: START
+  claim_deadline: DEADLINE
   freeze_months: 12
-"""
+""".replace("START", START.isoformat()).replace("DEADLINE", DEADLINE.isoformat())
 
 
 # --------------------------------------------------------------------------- the browser
@@ -246,9 +253,11 @@ def _partner(ext: str, name: str, *, certified: int, resale: str) -> Partner:
                 email=f"engineer{i}@{ext.lower()}.example.test",
             ),
             certification=cert,
-            earned_on=date(2025, 1, 1),
+            earned_on=TODAY - timedelta(days=400),
         )
-    BookingFactory(transacting_partner=partner, amount=Decimal(resale), booked_on=date(2026, 6, 1))
+    BookingFactory(
+        transacting_partner=partner, amount=Decimal(resale), booked_on=TODAY - timedelta(days=60)
+    )
     return partner
 
 
@@ -267,16 +276,16 @@ def world(transactional_db: None, tmp_path: Path) -> World:
         external_id="DR-ALPHA-1",
         customer_name="Lyon Hospices Civils",
         status=DealRegistration.Status.APPROVED,
-        registered_on=date(2026, 9, 1),
-        decided_on=date(2026, 9, 3),
-        expires_on=date(2027, 3, 3),
+        registered_on=TODAY - timedelta(days=89),
+        decided_on=TODAY - timedelta(days=87),
+        expires_on=TODAY + timedelta(days=94),
     )
     DealRegistrationFactory(
         partner=alpha,
         external_id="DR-ALPHA-2",
         customer_name="Rhône Transports Urbains",
         status=DealRegistration.Status.SUBMITTED,
-        registered_on=date(2026, 11, 2),
+        registered_on=TODAY - timedelta(days=27),
     )
     PartnerInvolvementFactory(  # an influence claim waiting for a decision
         partner=alpha,
@@ -291,7 +300,7 @@ def world(transactional_db: None, tmp_path: Path) -> World:
         external_id="DR-BETA-1",
         customer_name="Lille Métropole Habitat",
         status=DealRegistration.Status.SUBMITTED,
-        registered_on=date(2026, 10, 5),
+        registered_on=TODAY - timedelta(days=55),
     )
     PartnerInvolvementFactory(
         partner=beta,
@@ -301,11 +310,6 @@ def world(transactional_db: None, tmp_path: Path) -> World:
     )
 
     today = timezone.localdate(timezone=ZONE)
-    # the server runs on the real date: the claims journeys need the cycle to take claims
-    assert date(2026, 7, 1) <= today <= date(2026, 12, 31), (
-        f"today ({today}) is outside the claims window of PROGRAM_YAML (2026-07-01 to "
-        "2026-12-31): move the cycle (and the version's effective_from) around today"
-    )
     standings_baseline(program=PROGRAM)
     evaluate(version=version, as_of=today, store=True)
 
