@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "partnerprogram.reports",
     "partnerprogram.portal",
     "partnerprogram.console",
+    "partnerprogram.imports",
+    "partnerprogram.api",
     "partnerprogram.demo",
 ]
 

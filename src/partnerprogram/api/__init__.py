@@ -1,0 +1,1 @@
+"""REST API (django-ninja) under ``/api/v1``: the integration face of the domain apps."""

@@ -1,0 +1,1 @@
+"""File imports (CSV/XLSX): reading real exports, mappings, dry runs and row-level reports."""
