@@ -106,3 +106,30 @@ class Assessment(models.Model):
     def tracks(self) -> dict[str, Any]:
         """Per-track results, ``{track: {"tier": str | None, ...}}``."""
         return dict(self.detail.get("tracks", {}))
+
+
+class ProgramDraft(models.Model):
+    """A program version being written in the console: YAML text that is validated on every
+    save but never evaluated for standings. Simulating or calibrating a draft reads it; only
+    ``program load`` (a file) publishes a version. ``based_on`` is the published version it
+    started from (the default comparison of a simulation)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="drafts")
+    name = models.CharField(max_length=120)
+    yaml = models.TextField(help_text="the program definition in the YAML language")
+    based_on = models.ForeignKey(
+        ProgramVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    created_by = models.CharField(max_length=150, help_text="user:<username>")
+    updated_by = models.CharField(max_length=150, help_text="user:<username>")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="programdraft_unique_name"),
+        ]
+        ordering = ["program", "-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.program.key} draft {self.name}"
