@@ -109,7 +109,8 @@ class PartnerInvolvement(models.Model):
 class DealRegistration(models.Model):
     """A partner declaring an opportunity it brings; the vendor approves or rejects it; an
     approved registration protects the partner until ``expires_on`` (exclusive) and ends ``won``
-    or ``lost``. ``registered_on`` is the submission date (windows read it). The decision
+    or ``lost``. ``registered_on`` is the submission date (windows read it);
+    ``expected_close_on`` the close date the partner expects (optional). The decision
     (``console.services.deal_registration_decide``) sets ``decided_on``, ``decided_by`` and
     ``decision_reason``, which the partner sees."""
 
@@ -134,6 +135,9 @@ class DealRegistration(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     registered_on = models.DateField()
+    expected_close_on = models.DateField(
+        null=True, blank=True, help_text="when the partner expects the deal to close"
+    )
     decided_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(
         null=True, blank=True, help_text="first day the registration no longer protects"
