@@ -1,0 +1,55 @@
+"""Exports of facts in the generic mapping's columns: what ``partnerprogram export`` and the
+console's "re-importable data" downloads write, so that an export re-imports to the same data
+(``partnerprogram import KIND FILE`` with the generic mapping: every row ``unchanged`` on the
+same database; identical rows on an empty one).
+
+Columns are the kind's canonical fields (``core.records.kind_fields``) in documentation order;
+references are written as the referenced row's external id (a certification's code). Values
+follow ``core.exports`` (ISO dates, plain decimals, ``true``/``false``; in CSV a text starting
+with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'``, which the generic import removes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from partnerprogram.core.records import KINDS, kind_fields
+
+#: rows fetched per database round trip while streaming an export
+EXPORT_CHUNK = 2000
+
+
+def _lookup(kind: str, name: str) -> str:
+    spec = KINDS[kind]
+    field = spec.field(name)
+    if field.type != "ref":
+        return field.model_attr
+    assert field.ref_kind is not None
+    target = KINDS[field.ref_kind]
+    key_attr = target.field(target.key[0]).model_attr
+    return f"{field.model_attr}__{key_attr}"
+
+
+def fact_export_columns(kind: str) -> list[str]:
+    """The header of an export of ``kind``: its canonical field names. ``KeyError`` for an
+    unknown kind."""
+    return [f.name for f in kind_fields(kind)]
+
+
+def fact_rows_export(
+    *, kind: str, queryset: QuerySet[Any] | None = None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """``(header, rows)`` of every fact of ``kind`` (or of ``queryset``, a queryset of the
+    kind's model, e.g. filtered as a list shows it), in the generic mapping's columns, ordered
+    by primary key. ``rows`` is a lazy iterator (one query, streamed in chunks of 2,000):
+    Python values (``date``, ``Decimal``, ``bool``, ``str``, ``None``) ready for
+    ``core.exports.export_response``. ``KeyError`` for an unknown kind."""
+    spec = KINDS[kind]
+    header = fact_export_columns(kind)
+    lookups = [_lookup(kind, name) for name in header]
+    source = queryset if queryset is not None else spec.model._default_manager.all()
+    rows = source.order_by("pk").values_list(*lookups).iterator(chunk_size=EXPORT_CHUNK)
+    return header, rows
