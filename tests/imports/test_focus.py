@@ -66,7 +66,8 @@ def test_focus_totals_per_provider_and_month_match_independent_sums() -> None:
     }
     assert set(CloudUsage.objects.values_list("unit", flat=True)) == {"charges"}
     # the Microsoft id is too long for a 64-character external id: its partner part is hashed
-    assert CloudUsage.objects.get(product_line="aws").external_id == "focus:1234567890123:2024-09:aws"
+    aws = CloudUsage.objects.get(product_line="aws")
+    assert aws.external_id == "focus:1234567890123:2024-09:aws"
     microsoft = CloudUsage.objects.get(product_line="microsoft").external_id
     assert microsoft.startswith("focus:h") and microsoft.endswith(":2024-09:microsoft")
     assert len(microsoft) <= 64
@@ -144,7 +145,7 @@ def test_one_unit_sums_quantities_and_months_split_groups(write_csv) -> None:
 @pytest.mark.django_db
 def test_a_file_without_focus_columns_is_refused(write_csv) -> None:
     path = write_csv("x.csv", "BillingAccountId,BilledCost\nA,1\n")
-    with pytest.raises(ImportRefused, match="missing column.*ChargePeriodStart"):
+    with pytest.raises(ImportRefused, match=r"missing column.*ChargePeriodStart"):
         run_import("cloud_usage", path, mapping="focus")
     with pytest.raises(ImportRefused, match="does not read kind 'bookings'"):
         run_import("bookings", FOCUS, mapping="focus")
