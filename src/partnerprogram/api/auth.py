@@ -1,0 +1,93 @@
+"""Who calls the API: a bearer token or the portal's session, resolved to a ``Principal``.
+
+- ``Authorization: Bearer pp_...``: an active ``ApiToken`` (not revoked, not expired); its
+  partner (None: the vendor) is the scope.
+- The session (the portal's and console's own calls): the user's ``Membership`` gives the
+  scope (vendor roles: every partner; partner roles: their partner). Unsafe methods need the
+  CSRF token (``X-CSRFToken``), as any form of the site. A request that sends an
+  ``Authorization`` header is judged on it alone.
+
+Anything else is a 401 problem with ``WWW-Authenticate: Bearer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
+
+from partnerprogram.api.models import ApiToken
+from partnerprogram.api.problems import ApiProblem
+from partnerprogram.api.services import api_token_authenticate
+from partnerprogram.partners.models import Partner
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The acting party of a request: ``partner`` None means the vendor (every partner);
+    ``actor`` is what audit events record (``token:<prefix>`` or ``user:<username>``)."""
+
+    partner: Partner | None
+    actor: str
+    token: ApiToken | None = None
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.partner is None
+
+    @property
+    def partner_id(self) -> int | None:
+        return None if self.partner is None else self.partner.pk
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The principal the authentication step put on the request."""
+    auth = getattr(request, "auth", None)
+    if not isinstance(auth, Principal):  # pragma: no cover - every operation is authenticated
+        raise ApiProblem(401, "authentication required")
+    return auth
+
+
+def vendor_required(request: HttpRequest) -> Principal:
+    """The principal, or a 403 problem for a partner (vendor-only operations)."""
+    principal = principal_of(request)
+    if not principal.is_vendor:
+        raise ApiProblem(403, "only the vendor may do this; a partner token may not")
+    return principal
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>`` against stored token hashes."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        record = api_token_authenticate(token=token.strip())
+        if record is None:
+            return None
+        return Principal(partner=record.partner, actor=f"token:{record.prefix}", token=record)
+
+
+class SessionMembership(APIKeyCookie):
+    """The signed-in user's membership; unsafe methods checked against CSRF (403 problem)."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)  # checked below, after the user is known
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        if request.headers.get("Authorization"):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            raise ApiProblem(403, "this user has no role in the program")
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
+        if unsafe and check_csrf(request) is not None:
+            raise ApiProblem(403, "CSRF check failed: send the X-CSRFToken header")
+        partner = membership.partner if membership.is_partner else None
+        return Principal(partner=partner, actor=f"user:{user.get_username()}")
