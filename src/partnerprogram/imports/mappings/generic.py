@@ -2,7 +2,10 @@
 documented in ``docs/imports.md``; what ``partnerprogram export`` writes, so an export
 re-imports to the same data.
 
-Header matching ignores case, spaces, underscores and hyphens (``Close Date`` = ``close_date``).
+A required field left empty rejects the row ("missing amount"), like a cell that does not
+convert (bad date, bad number): such a row is reported and never reaches the upsert (so it does
+not count as the first occurrence of its external id). Header matching ignores case, spaces,
+underscores and hyphens (``Close Date`` = ``close_date``).
 Columns the kind does not know are ignored and listed in the report's notes. A file without a
 required column is refused as a whole, naming the missing columns. An optional column absent
 from the file leaves the field out of the row (the upsert keeps what is stored, or the default
@@ -110,6 +113,11 @@ class GenericBound(BoundMapping):
                     continue
                 if value is None and spec.name in self.defaults:
                     value = self.defaults[spec.name]
+                if value is None and spec.required:
+                    outcome.errors.append(
+                        RowError(row=number, column=column, value="", reason=f"missing {spec.name}")
+                    )
+                    continue
                 outcome.fields[spec.name] = value
             yield outcome
 
