@@ -535,3 +535,26 @@ def test_xlsx_duplicate_header(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as caught:
         table_open(path=path)
     assert (caught.value.row, caught.value.column) == (1, "Amount")
+
+
+def test_classic_mac_line_ends(tmp_path: Path) -> None:
+    # lone "\r" ends lines (Excel "CSV (Macintosh)"); a quoted "\r" stays in its cell
+    data = b'a;b\r1;"x\ry"\r3;4'
+    with table_open(path=_write(tmp_path, "mac.csv", data)) as table:
+        assert table.delimiter == ";"
+        assert list(table.rows()) == [(2, {"a": "1", "b": "x\ry"}), (3, {"a": "3", "b": "4"})]
+        assert "lines end with a lone carriage return (classic Mac OS)" in table.notes
+        assert table.bytes_read() == len(data)
+
+
+def test_django_upload_stream() -> None:
+    # the console's upload: a Django UploadedFile, read through readline (its own iteration
+    # would also split on a quoted "\r")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("deals.csv", b'id,note\r\n1,"a\rb"\r\n2,c\r\n')
+    with table_open(stream=upload, name=upload.name or "") as table:  # type: ignore[arg-type]
+        assert list(table.rows()) == [
+            (2, {"id": "1", "note": "a\rb"}),
+            (3, {"id": "2", "note": "c"}),
+        ]

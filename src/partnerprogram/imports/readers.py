@@ -227,8 +227,11 @@ def _source(path: str | Path | None, stream: BinaryIO | None, name: str) -> _Sou
 class _LineDecoder:
     """Decodes an 8-bit file line by line: UTF-8, else Windows-1252; counts bytes."""
 
-    def __init__(self, handle: IO[bytes], source: str, skip_bom: bool) -> None:
+    def __init__(
+        self, handle: IO[bytes], source: str, skip_bom: bool, cr_only: bool = False
+    ) -> None:
         self.handle = handle
+        self.cr_only = cr_only
         self.source = source
         self.bytes = 0
         self.skip_bom = skip_bom
@@ -239,7 +242,11 @@ class _LineDecoder:
     def __iter__(self) -> Iterator[str]:
         if self.skip_bom:
             self.bytes += len(self.handle.read(len(codecs.BOM_UTF8)))
-        for raw in self.handle:
+        # readline, not the stream's own iteration: Django's File splits on "\r" too
+        raws: Iterator[bytes] = (
+            _cr_lines(self.handle) if self.cr_only else iter(self.handle.readline, b"")
+        )
+        for raw in raws:
             self.bytes += len(raw)
             try:
                 text = raw.decode("utf-8")
@@ -258,6 +265,18 @@ class _LineDecoder:
                 if not raw.isascii():
                     self.utf8_accents = True
             yield text
+
+
+def _cr_lines(handle: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """Lines ended by a lone ``\\r`` (classic Mac OS exports), each with its ``\\r``."""
+    rest = b""
+    while chunk := handle.read(chunk_size):
+        rest += chunk
+        *lines, rest = rest.split(b"\r")
+        for line in lines:
+            yield line + b"\r"
+    if rest:
+        yield rest
 
 
 class _CountingReader(io.RawIOBase):
@@ -395,6 +414,7 @@ class _CsvTable(Table):
     _pending: Iterator[tuple[int, dict[str, str | None]]] | None = field(default=None, repr=False)
     _counter: Callable[[], int] = field(default=lambda: 0, repr=False)
     _cp1252_rows: list[int] = field(default_factory=list, repr=False)
+    _cr_only: bool = field(default=False, repr=False)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """(record number, cells) from the start of the file, header included."""
@@ -404,7 +424,9 @@ class _CsvTable(Table):
         decoder: _LineDecoder | None = None
         lines: Iterator[str]
         if self._file_encoding in ("8bit", "utf-8-sig"):
-            decoder = _LineDecoder(handle, self.source, self._file_encoding == "utf-8-sig")
+            decoder = _LineDecoder(
+                handle, self.source, self._file_encoding == "utf-8-sig", self._cr_only
+            )
             lines = iter(decoder)
             self._counter = lambda: decoder.bytes if decoder else 0
         else:
@@ -497,6 +519,7 @@ def _csv_open(src: _Source, source: str, sample: bytes, size: int | None) -> Tab
         notes=notes,
         _src=src,
         _file_encoding=file_encoding,
+        _cr_only=b"\r" in sample and b"\n" not in sample,
     )
     records = table._records()
     header: list[str] | None = None
@@ -527,6 +550,8 @@ def _csv_open(src: _Source, source: str, sample: bytes, size: int | None) -> Tab
             table.encoding = "utf-8+cp1252" if probe.utf8_accents else "cp1252"
         notes.insert(0, _ENCODING_NOTES[table.encoding])
     notes.insert(1, f"delimiter: {_DELIMITER_NAMES[delimiter]}")
+    if table._cr_only:
+        notes.append("lines end with a lone carriage return (classic Mac OS)")
     table._pending = table._data_rows(records)
     return table
 
