@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.format == "text":
             r = results[-1]
             print(
-                f"{label:9} {r['rows']:>9,} rows {r['seconds']:>8.2f} s {r['rows_per_s']:>8,} rows/s"
+                f"{label:9} {r['rows']:>9,} rows {r['seconds']:>8.2f} s "
+                f"{r['rows_per_s']:>8,} rows/s"
                 f"  created {r['created']:,} updated {r['updated']:,} unchanged "
                 f"{r['unchanged']:,} rejected {r['rejected']:,}  peak RSS {r['peak_rss_mb']} MB",
                 flush=True,

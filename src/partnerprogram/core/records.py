@@ -209,12 +209,12 @@ def _reason(error: Any, spec: FieldSpec | None) -> str:
     name = spec.name if spec is not None else str(error["loc"][0] if error["loc"] else "row")
     if kind == "missing":
         return f"{name} is required."
+    if spec is not None and spec.pattern_help and kind.startswith("string_"):
+        return spec.pattern_help
     if kind == "string_too_long":
         return f"{name} is longer than {ctx.get('max_length')} characters."
     if kind == "string_pattern_mismatch":
-        return (spec.pattern_help if spec is not None and spec.pattern_help else None) or (
-            f"{name} does not have the expected format."
-        )
+        return f"{name} does not have the expected format."
     if kind.startswith("date"):
         return f"{name} is not a date: write it as YYYY-MM-DD (e.g. 2026-09-30)."
     if kind in ("decimal_parsing", "decimal_type", "finite_number"):
@@ -273,12 +273,16 @@ class _Upsert:
         self.fields = {f.name: f for f in spec.fields}
         self.names = [f.name for f in spec.fields]
         meta = spec.model._meta
-        self.model_fields = {f.name: meta.get_field(f.model_attr) for f in spec.fields}
-        # canonical name -> attribute holding the raw value (``partner_id`` for a reference)
-        self.attnames = {
-            name: mf.attname  # type: ignore[union-attr]
-            for name, mf in self.model_fields.items()
-        }
+        self.model_fields: dict[str, models.Field[Any, Any]] = {}
+        # canonical name -> attribute / column holding the raw value (``partner_id``)
+        self.attnames: dict[str, str] = {}
+        self.columns: dict[str, str] = {}
+        for f in spec.fields:
+            mf = meta.get_field(f.model_attr)
+            assert isinstance(mf, models.Field) and mf.column
+            self.model_fields[f.name] = mf
+            self.attnames[f.name] = mf.attname
+            self.columns[f.name] = mf.column
         self.defaults: dict[str, Any] = {}
         self.empty: dict[str, Any] = {}
         for name, mf in self.model_fields.items():
@@ -392,7 +396,9 @@ class _Upsert:
             pks: dict[str, int] = {}
             for batch in _batches(sorted(ids)):
                 pks.update(
-                    target.model.objects.filter(**{f"{attr}__in": batch}).values_list(attr, "pk")
+                    target.model._default_manager.filter(**{f"{attr}__in": batch}).values_list(
+                        attr, "pk"
+                    )
                 )
             found[ref_kind] = pks
         scope_pk = self.partner.pk if self.partner is not None else None
@@ -429,9 +435,9 @@ class _Upsert:
         out: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
         wanted = {row.values[first] for row in rows}
         for batch in _batches(sorted(wanted)):
-            for pk, *vals in self.model.objects.filter(**{f"{lookup}__in": batch}).values_list(
-                "pk", *atts
-            ):
+            for pk, *vals in self.model._default_manager.filter(
+                **{f"{lookup}__in": batch}
+            ).values_list("pk", *atts):
                 out[tuple(vals[i] for i in key_pos)] = (
                     pk,
                     dict(zip(self.names, vals, strict=True)),
@@ -521,7 +527,7 @@ class _Upsert:
                 lookup = {
                     f"{self.attnames[n]}__in": {v[i] for v in batch} for i, n in enumerate(unique)
                 }
-                for pk, *vals in self.model.objects.filter(**lookup).values_list(
+                for pk, *vals in self.model._default_manager.filter(**lookup).values_list(
                     "pk", *[self.attnames[n] for n in unique]
                 ):
                     taken[tuple(vals)] = pk
@@ -608,10 +614,10 @@ class _Upsert:
         meta = self.model._meta
         qn = connection.ops.quote_name
         adapters = self._adapters()
-        columns = [self.model_fields[n].column for n in self.names]  # type: ignore[union-attr]
+        columns = [self.columns[n] for n in self.names]
         extra: list[Any] = []
         for mf in meta.concrete_fields:
-            if mf.primary_key or mf.column in columns:
+            if mf.primary_key or not mf.column or mf.column in columns:
                 continue
             columns.append(mf.column)
             extra.append(mf.get_db_prep_save(mf.get_default(), connection))
@@ -630,11 +636,9 @@ class _Upsert:
         meta = self.model._meta
         qn = connection.ops.quote_name
         adapters = self._adapters()
-        sets = ", ".join(
-            f"{qn(self.model_fields[n].column)} = %s"  # type: ignore[union-attr]
-            for n in fields
-        )
-        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"  # type: ignore[union-attr]
+        sets = ", ".join(f"{qn(self.columns[n])} = %s" for n in fields)
+        assert meta.pk is not None and meta.pk.column
+        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"
         items = [(n, adapters[n]) for n in fields]
         params = [[adapt(final[n]) for n, adapt in items] + [pk] for pk, final in updates]
         with connection.cursor() as cursor:

@@ -163,9 +163,9 @@ class RowContext:
 
     ``values``: every canonical field after merging the row into the stored row (refs as primary
     keys, ``None`` when empty); ``given``: what the row itself carried, validated (references
-    as primary keys, ``None`` for a blank value); ``provided``: the fields the row carried; ``existing``: the stored
-    row's values in the same shape (``None`` for a new row); ``pk``: the stored row's primary
-    key (``None`` for a new row); ``scoped``: a partner-scoped upsert.
+    as primary keys, ``None`` for a blank value); ``provided``: the fields the row carried;
+    ``existing``: the stored row's values in the same shape (``None`` for a new row); ``pk``:
+    the stored row's primary key (``None`` for a new row); ``scoped``: a partner-scoped upsert.
     """
 
     values: dict[str, Any]
@@ -214,7 +214,7 @@ class KindSpec:
         """The pydantic model validating one row (optional fields default to ``None``; blank
         strings are turned into ``None`` before validation by ``records_upsert``)."""
         definitions: dict[str, Any] = {f.name: _annotation(f) for f in self.fields}
-        return create_model(  # type: ignore[call-overload,no-any-return]
+        return create_model(
             f"{''.join(p.title() for p in self.name.split('_'))}Row",
             __config__=ConfigDict(extra="ignore", str_strip_whitespace=True),
             **definitions,
