@@ -20,4 +20,7 @@ urlpatterns = [
     ),
     path("approvals/influence/<int:pk>/decide/", views.influence_decide, name="influence_decide"),
     path("claims/", views.claims, name="claims"),
+    path("simulation/", views.simulation, name="simulation"),
+    path("simulation/draft/", views.simulation_draft, name="simulation_draft"),
+    path("simulation/run/", views.simulation_run, name="simulation_run"),
 ]

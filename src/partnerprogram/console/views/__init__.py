@@ -6,6 +6,11 @@ from partnerprogram.console.views.approvals import approvals, influence_decide, 
 from partnerprogram.console.views.claims import claims
 from partnerprogram.console.views.dashboard import dashboard
 from partnerprogram.console.views.partners import partner, partner_override, partners
+from partnerprogram.console.views.simulation import (
+    simulation,
+    simulation_draft,
+    simulation_run,
+)
 
 __all__ = [
     "approvals",
@@ -16,4 +21,7 @@ __all__ = [
     "partner_override",
     "partners",
     "registration_decide",
+    "simulation",
+    "simulation_draft",
+    "simulation_run",
 ]

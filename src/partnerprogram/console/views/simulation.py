@@ -1,0 +1,300 @@
+"""What-if simulation pages (``/console/simulation/``): program drafts and their simulation.
+
+Access: vendor staff only (``vendor_staff_required``). A **program admin** writes drafts (save,
+upload, delete) and runs simulations; a **channel manager** reads drafts and runs simulations
+(read-only: a simulation writes nothing), and gets 403 on every write. Partner members get 403
+everywhere.
+
+Ids travel in the query string (``?draft=12``, ``?from=3``) rather than in the path, so that
+results are bookmarkable with their parameters; an unknown id is a 404. Nothing here publishes a
+version: publishing stays ``partnerprogram program load FILE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from partnerprogram.accounts.access import vendor_staff_required
+from partnerprogram.accounts.rules import is_program_admin
+from partnerprogram.console.forms_simulation import (
+    AGAINST_PREVIOUS,
+    AGAINST_STANDINGS,
+    DraftForm,
+    RunForm,
+)
+from partnerprogram.console.selectors.simulation import (
+    movers_filter,
+    simulation_compute,
+    simulation_draft_get,
+    simulation_drafts,
+    simulation_export,
+    simulation_version_get,
+    simulation_versions,
+    threshold_paths,
+)
+from partnerprogram.console.views.common import actor
+from partnerprogram.core.exports import export_format, export_response
+from partnerprogram.core.money import MissingRateError
+from partnerprogram.programs.drafts import (
+    program_draft_delete,
+    program_draft_parse,
+    program_draft_save,
+    program_draft_text_of,
+)
+from partnerprogram.programs.models import ProgramDraft, ProgramVersion
+from partnerprogram.programs.schema import ProgramError
+from partnerprogram.programs.simulate import SimulationError
+
+#: movers shown per page (the export holds them all)
+MOVERS_PER_PAGE = 50
+
+
+def can_edit(request: HttpRequest) -> bool:
+    """Only program admins write drafts."""
+    return bool(is_program_admin(request.user))
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not can_edit(request):
+        raise PermissionDenied
+
+
+def _draft_or_404(pk: str | None) -> ProgramDraft:
+    found = simulation_draft_get(pk=pk)
+    if found is None:
+        raise Http404(_("No draft with this id."))
+    return found
+
+
+def _draft_url(draft: ProgramDraft) -> str:
+    return f"{reverse('console:simulation_draft')}?draft={draft.pk}"
+
+
+@vendor_staff_required
+@require_GET
+def simulation(request: HttpRequest) -> HttpResponse:
+    """Drafts (name, program, version in the YAML, based on, last edit), published versions to
+    start a draft from, and the upload form."""
+    context = {
+        "drafts": simulation_drafts(),
+        "versions": simulation_versions(),
+        "upload_form": DraftForm(),
+        "can_edit": can_edit(request),
+    }
+    return render(request, "console/simulation/drafts.html", context)
+
+
+@vendor_staff_required
+@require_http_methods(["GET", "POST"])
+def simulation_draft(request: HttpRequest) -> HttpResponse:
+    """GET ``?draft=ID``: a draft's YAML (editable by program admins, read-only otherwise);
+    ``?from=VERSION_ID``: a new draft pre-filled from a published version; neither: an empty
+    new draft. ``?download=yaml`` downloads the draft's text.
+
+    POST (program admins): save (``name``, ``yaml_text`` or ``upload``; ``draft`` to update,
+    ``based_on`` for a new draft from a version) or ``action=delete``. Every problem of the
+    YAML is listed with its field path (the line for a syntax error) and nothing is stored.
+    """
+    if request.method == "POST":
+        return _draft_post(request)
+    draft = _draft_or_404(request.GET["draft"]) if request.GET.get("draft") else None
+    based_on = None
+    if draft is not None:
+        if request.GET.get("download") == "yaml":
+            response = HttpResponse(draft.yaml, content_type="application/yaml; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="draft-{draft.pk}.yaml"'
+            return response
+        form = DraftForm(initial={"name": draft.name, "yaml_text": draft.yaml})
+        based_on = draft.based_on
+    elif request.GET.get("from"):
+        based_on = simulation_version_get(pk=request.GET["from"])
+        if based_on is None:
+            raise Http404(_("No published version with this id."))
+        form = DraftForm(
+            initial={
+                "name": _("%(program)s %(version)s draft")
+                % {"program": based_on.program.key, "version": based_on.version},
+                "yaml_text": program_draft_text_of(based_on),
+            }
+        )
+    else:
+        form = DraftForm()
+    return _draft_page(request, form=form, draft=draft, based_on=based_on)
+
+
+def _draft_page(
+    request: HttpRequest,
+    *,
+    form: DraftForm,
+    draft: ProgramDraft | None,
+    based_on: object,
+    problems: list[tuple[str, str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "draft": draft,
+        "based_on": based_on,
+        "problems": problems or [],
+        "can_edit": can_edit(request),
+    }
+    return render(request, "console/simulation/draft.html", context, status=status)
+
+
+def _draft_post(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    draft = _draft_or_404(request.POST["draft"]) if request.POST.get("draft") else None
+    if request.POST.get("action") == "delete":
+        if draft is None:
+            raise Http404(_("No draft with this id."))
+        name = draft.name
+        program_draft_delete(draft=draft, actor=actor(request))
+        messages.success(request, _("Draft “%(name)s” deleted.") % {"name": name})
+        return redirect("console:simulation")
+    based_on = draft.based_on if draft is not None else None
+    if draft is None and request.POST.get("based_on"):
+        based_on = simulation_version_get(pk=request.POST["based_on"])
+        if based_on is None:
+            raise Http404(_("No published version with this id."))
+    form = DraftForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _draft_page(request, form=form, draft=draft, based_on=based_on, status=400)
+    try:
+        saved = program_draft_save(
+            name=form.cleaned_data["name"],
+            yaml_text=form.cleaned_data["yaml_text"],
+            actor=actor(request),
+            draft=draft,
+            based_on=based_on if draft is None else None,
+        )
+    except ProgramError as exc:
+        if form.cleaned_data.get("upload"):
+            # show what was uploaded, so it can be corrected here
+            data = request.POST.copy()
+            data["yaml_text"] = form.cleaned_data["yaml_text"]
+            data["name"] = form.cleaned_data["name"]
+            form = DraftForm(data)
+            form.is_valid()
+        return _draft_page(
+            request, form=form, draft=draft, based_on=based_on, problems=exc.errors, status=400
+        )
+    messages.success(
+        request,
+        _("Draft “%(name)s” saved. It is not published: run a simulation to see its effect.")
+        % {"name": saved.name},
+    )
+    return redirect(_draft_url(saved))
+
+
+def _run_data(
+    request: HttpRequest, draft: ProgramDraft, versions: list[ProgramVersion]
+) -> QueryDict:
+    """The query string with defaults: against the version the draft is based on (else the
+    version of its program in force today, else the standings), as of today."""
+    data = request.GET.copy()
+    if not data.get("against"):
+        today = timezone.localdate()
+        own = [v for v in versions if v.program_id == draft.program_id]
+        in_force = [v for v in own if v.effective_from <= today]
+        if draft.based_on_id is not None and any(v.pk == draft.based_on_id for v in own):
+            data["against"] = f"version:{draft.based_on_id}"
+        elif in_force:
+            data["against"] = f"version:{in_force[-1].pk}"
+        else:
+            data["against"] = AGAINST_STANDINGS
+    if not data.get("on"):
+        data["on"] = timezone.localdate().isoformat()
+    return data
+
+
+@vendor_staff_required  # type: ignore[arg-type]  # an export is a streaming response
+@require_GET
+def simulation_run(request: HttpRequest) -> HttpResponseBase:
+    """Without ``?draft=``: the form. With it: the draft simulated against ``against``
+    (``version:<id>``, ``standings``, ``previous``) as of ``on``, computed on the fly (nothing
+    stored; the URL is the bookmark): distribution overall and per track, transition matrix,
+    binding requirements, movers (``from_tier``/``to_tier`` filter them, ``page``), benefit
+    cost, and the sensitivity curve of ``path`` over ``start``..``stop`` by ``step``.
+    ``?export=<table>&format=csv|xlsx`` downloads one table (``EXPORTS``)."""
+    drafts = [row.draft for row in simulation_drafts()]
+    versions = simulation_versions()
+    context: dict[str, Any] = {"can_edit": can_edit(request), "result": None}
+    if not request.GET.get("draft"):
+        context["form"] = RunForm(drafts=drafts, versions=versions)
+        return render(request, "console/simulation/run.html", context)
+    draft = _draft_or_404(request.GET["draft"])
+    context["draft"] = draft
+    own = [v for v in versions if v.program_id == draft.program_id]
+    try:
+        program = program_draft_parse(draft)
+    except ProgramError as exc:
+        context["problems"] = exc.errors
+        context["form"] = RunForm(drafts=drafts, versions=own, initial={"draft": draft.pk})
+        return render(request, "console/simulation/run.html", context, status=400)
+    form = RunForm(
+        _run_data(request, draft, versions),
+        drafts=drafts,
+        versions=own,
+        paths=threshold_paths(program),
+    )
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "console/simulation/run.html", context, status=400)
+    try:
+        page = simulation_compute(
+            draft=draft,
+            against=form.against_value(),  # type: ignore[arg-type]
+            on=form.cleaned_data["on"],
+            sensitivity=form.sensitivity(),
+        )
+    except (SimulationError, MissingRateError, ProgramError) as exc:
+        context["error"] = str(exc)
+        return render(request, "console/simulation/run.html", context, status=400)
+    from_tier = request.GET.get("from_tier") or None
+    to_tier = request.GET.get("to_tier") or None
+    movers = movers_filter(page.movers, from_tier=from_tier, to_tier=to_tier)
+    fmt = export_format(request.GET.get("format"))
+    if fmt is not None:
+        table = request.GET.get("export") or ""
+        found = simulation_export(page, table=table, movers=movers)
+        if found is None:
+            raise Http404(_("No such table to download."))
+        header, rows = found
+        return export_response(
+            rows,
+            header,
+            filename=f"simulation-{draft.program.key}-{page.after}-vs-{page.before}-"
+            f"{form.cleaned_data['on'].isoformat()}-{table}",
+            fmt=fmt,
+        )
+    context.update(
+        {
+            "page": page,
+            "result": page.result,
+            "movers_page": Paginator(movers, MOVERS_PER_PAGE).get_page(request.GET.get("page")),
+            "movers_count": len(movers),
+            "from_tier": from_tier,
+            "to_tier": to_tier,
+            "against_label": _against_label(form.against_value()),
+            "after_name": _("draft “%(name)s”") % {"name": draft.name},
+        }
+    )
+    return render(request, "console/simulation/run.html", context)
+
+
+def _against_label(against: ProgramVersion | str) -> str:
+    if isinstance(against, ProgramVersion):
+        return _("version %(version)s") % {"version": against.version}
+    if against == AGAINST_PREVIOUS:
+        return _("the previous program's tiers")
+    return _("the current standings")
