@@ -33,6 +33,8 @@ reference: install
 	$(PP) seed-reference --region fr
 	$(PP) program load programs/pex-fr/*.yaml
 	$(PP) demo-story --as-of $(AS_OF)
+	@echo "What-if: the first criteria (2026.1) simulated against the previous program"
+	$(PP) simulate --draft programs/pex-fr/2026.1.yaml --against previous --as-of $(AS_OF) --movers 10
 	@echo "Today's state for the portal and console: baseline standings and an evaluation as of $(TODAY)"
 	$(PP) standing baseline --program pex-fr
 	mkdir -p var

@@ -230,6 +230,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--movers", type=int, default=40, help="movers listed in the table output (default 40)"
         )
+        parser.add_argument(
+            "--values",
+            type=int,
+            default=2,
+            help="movers of each move shown with their values in the table output (default 2)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"], option="--as-of")
@@ -254,7 +260,9 @@ class Command(BaseCommand):
         elif fmt in ("csv", "xlsx"):
             self._export(simulation_tables(result), fmt=fmt, output=options["output"])
         else:
-            text = self._text(result, source=source, movers=options["movers"])
+            text = self._text(
+                result, source=source, movers=options["movers"], detail=options["values"]
+            )
             write_output(text, output=options["output"], stdout=self.stdout)
 
     # ---- inputs
@@ -420,7 +428,7 @@ class Command(BaseCommand):
             written.append(str(path))
         self.stdout.write("wrote " + ", ".join(written))
 
-    def _text(self, result: SimulationResult, *, source: str, movers: int) -> str:
+    def _text(self, result: SimulationResult, *, source: str, movers: int, detail: int) -> str:
         before, after = result.labels
         draft = result.draft
         tables = {name: (header, rows) for name, header, rows in simulation_tables(result)}
@@ -466,10 +474,16 @@ class Command(BaseCommand):
                 else ""
             ),
         ]
-        values = tables["values"][1]
+        per_move: dict[str, list[str]] = {}
+        for row in tables["values"][1]:
+            partners = per_move.setdefault(row[1], [])
+            if row[0] not in partners and len(partners) < detail:
+                partners.append(row[0])
+        values = [r for r in tables["values"][1] if r[0] in per_move[r[1]]]
         if values:
             out += [
-                "Values under both versions (first movers of each group)",
+                f"Values under both versions (the first {detail} of each move; --format json or "
+                "csv for more)",
                 to_table(
                     [
                         "partner",
