@@ -75,6 +75,9 @@ DEFAULT_HIGH = Decimal("1.5")
 #: thresholds that can change an outcome, and this many evaluated combinations.
 EXACT_MAX_FREE = 5
 EXACT_MAX_EVALUATIONS = 200_000
+#: When no single move helps, the greedy search tries pairs of moves among this many next
+#: candidates of each threshold.
+GREEDY_PAIR_CANDIDATES = 12
 #: Candidate values kept per threshold (beyond, an evenly spaced selection: see the docs).
 MAX_CANDIDATES = 400
 #: A suggestion is rounded to a "nice" number only when the rounding moves it by at most this
@@ -1019,27 +1022,53 @@ class _Search:
                         heapq.heappush(heap, (self.cost(full(nxt)), nxt))
         return None, True
 
+    def _moves(
+        self, assign: tuple[int, ...], slots: Sequence[int], size: int
+    ) -> list[tuple[int, ...]]:
+        """Assignments moving ``size`` (1 or 2) thresholds further from the draft than in
+        ``assign`` (pairs: the ``GREEDY_PAIR_CANDIDATES`` next candidates of each)."""
+        options: dict[int, list[int]] = {}
+        for j in slots:
+            further = [
+                k
+                for k in range(len(self.candidates[j]))
+                if k != assign[j] and self.costs[j][k] >= self.costs[j][assign[j]]
+            ]
+            options[j] = further if size == 1 else further[:GREEDY_PAIR_CANDIDATES]
+        out: list[tuple[int, ...]] = []
+        if size == 1:
+            for j in slots:
+                out += [(*assign[:j], k, *assign[j + 1 :]) for k in options[j]]
+            return out
+        for a, j1 in enumerate(slots):
+            for j2 in slots[a + 1 :]:
+                for k1 in options[j1]:
+                    for k2 in options[j2]:
+                        nxt = list(assign)
+                        nxt[j1], nxt[j2] = k1, k2
+                        out.append(tuple(nxt))
+        return out
+
     def greedy(self, slots: Sequence[int]) -> tuple[int, ...] | None:
-        """Heuristic: repeatedly take the single move with the largest fall in total shortfall
-        per unit of added cost, then move each change back toward the draft while the targets
-        hold."""
+        """Heuristic: repeatedly take the move of one threshold (else of two together) with the
+        largest fall in total shortfall per unit of added cost, then move each change back
+        toward the draft while the targets hold. ``None`` when no move reduces the shortfall."""
         assign = tuple(0 for _ in self.free)
         current = self.shortfall(assign)
         while current > 0:
-            best: tuple[Decimal, Decimal, tuple[int, ...], int] | None = None
-            for j in slots:
-                for k in range(len(self.candidates[j])):
-                    if k == assign[j] or self.costs[j][k] < self.costs[j][assign[j]]:
-                        continue
-                    nxt = (*assign[:j], k, *assign[j + 1 :])
+            best: tuple[Decimal, Decimal, tuple[int, ...]] | None = None
+            for size in (1, 2):
+                for nxt in self._moves(assign, slots, size):
                     gain = current - self.shortfall(nxt)
                     if gain <= 0:
                         continue
-                    added = self.costs[j][k] - self.costs[j][assign[j]]
+                    added = self.cost(nxt) - self.cost(assign)
                     rate = Decimal(gain) / added if added else Decimal("Infinity")
-                    key = (rate, -self.cost(nxt), nxt, gain)
+                    key = (rate, -self.cost(nxt), nxt)
                     if best is None or key[:2] > best[:2]:
                         best = key
+                if best is not None:
+                    break
             if best is None:
                 return None
             assign = best[2]
@@ -1069,12 +1098,19 @@ def _significant(value: Decimal, digits: int, rounding: str) -> Decimal:
     return value.quantize(quantum, rounding=rounding)
 
 
+def _digits(value: Decimal) -> int:
+    """Significant digits of ``value`` (``1200000`` → 2, ``1234.5`` → 5)."""
+    return len(value.normalize().as_tuple().digits)
+
+
 def _nice_values(new: Decimal, free: Free) -> list[Decimal]:
-    """Rounder values near ``new`` (2 then 3 significant digits), within bounds and tolerance,
-    closest first within each precision."""
+    """Rounder values near ``new`` when it has more than 2 significant digits: 2 then 3
+    significant digits, within the bounds and ``NICE_TOLERANCE``, closest first."""
     old = free.threshold.value
     out: list[Decimal] = []
-    for digits in (1, 2, 3):
+    if _digits(new) <= 2:
+        return out
+    for digits in (2, 3):
         level = []
         for mode in (ROUND_FLOOR, ROUND_CEILING):
             v = _significant(new, digits, mode)
