@@ -100,6 +100,17 @@ def test_values_as_python_objects_equal_their_text(refs: None) -> None:
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
 
 
+def test_numbers_for_text_fields_are_taken_as_text() -> None:
+    # a spreadsheet's numeric cells: id 42, SIREN 552100554
+    report = records_upsert(
+        kind="partners",
+        rows=[(2, {"external_id": 42, "name": "Num", "country": "FR", "siren": 552100554})],
+        actor=ACTOR,
+    )
+    assert report.created_ids == ["42"]
+    assert Partner.objects.get(external_id="42").siren == "552100554"
+
+
 def test_duplicates_within_a_call_keep_the_first(refs: None) -> None:
     rows = _numbered(
         [

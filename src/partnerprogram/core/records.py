@@ -20,6 +20,10 @@ Row semantics (the same for every kind):
   ``(opportunity, partner, role)``. The same key twice in one call: the first row is kept, the
   later ones are rejected with a reason naming the first row.
 - References are external ids (certifications: their code); an unknown one rejects the row.
+- Errors are found stage by stage: field errors (type, format, bounds: all of the row's
+  fields are reported), then the within-call duplicate, references, the stored row's owner
+  (partner scope), cross-field invariants, unique constraints. A row rejected at one stage is
+  not checked further.
 - Model invariants (dates in order, non-negative amounts, channel and transacting partner, the
   first day of a month...) and the models' unique constraints are checked before writing, so a
   rejected row never reaches the database.

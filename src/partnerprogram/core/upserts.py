@@ -212,11 +212,14 @@ class KindSpec:
     @cached_property
     def input_model(self) -> type[BaseModel]:
         """The pydantic model validating one row (optional fields default to ``None``; blank
-        strings are turned into ``None`` before validation by ``records_upsert``)."""
+        strings are turned into ``None`` before validation by ``records_upsert``; a number
+        given for a text field, e.g. a spreadsheet's numeric id cell, is taken as its text)."""
         definitions: dict[str, Any] = {f.name: _annotation(f) for f in self.fields}
         return create_model(
             f"{''.join(p.title() for p in self.name.split('_'))}Row",
-            __config__=ConfigDict(extra="ignore", str_strip_whitespace=True),
+            __config__=ConfigDict(
+                extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True
+            ),
             **definitions,
         )
 
