@@ -179,6 +179,8 @@ def test_aws_fields_csv_with_bom_and_multiline_cells() -> None:
     assert rows[-1][0] == 89
     assert rows[-1][1]["Field Name - APN CRM JSON Name"] == "backwardsCompatibilityChanges"
     assert rows[0][1]["Field Name - APN CRM JSON Name"] == "doesOppBelongToNatSec"
+    # record 88 names a field with a trailing space: cells are raw text, never stripped
+    assert dict(rows)[88]["Field Name - APN CRM JSON Name"] == "cosellConvertReason "
 
 
 # ------------------------------------------------------------------------- synthetic CSV
@@ -257,6 +259,7 @@ def test_windows_1252_after_the_sample(tmp_path: Path) -> None:
     with table_open(path=_write(tmp_path, "late.csv", data)) as table:
         assert table.encoding == "utf-8"
         rows = list(table.rows())
+        # the opening guess holds until the last line is read
         assert table.encoding == "cp1252"
         # header row 1 + 5,000 rows = rows 2..5001, the cp1252 line is row 5002
         assert rows[-1] == (5002, {"id": "Pébéo", "value": "x"})

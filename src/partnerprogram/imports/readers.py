@@ -415,6 +415,7 @@ class _CsvTable(Table):
     _counter: Callable[[], int] = field(default=lambda: 0, repr=False)
     _cp1252_rows: list[int] = field(default_factory=list, repr=False)
     _cr_only: bool = field(default=False, repr=False)
+    _decoder: _LineDecoder | None = field(default=None, repr=False)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """(record number, cells) from the start of the file, header included."""
@@ -428,6 +429,7 @@ class _CsvTable(Table):
                 handle, self.source, self._file_encoding == "utf-8-sig", self._cr_only
             )
             lines = iter(decoder)
+            self._decoder = decoder
             self._counter = lambda: decoder.bytes if decoder else 0
         else:
             counting = _CountingReader(handle)
@@ -452,14 +454,13 @@ class _CsvTable(Table):
                 raise ReadError(
                     self.source, number, None, f"not valid {self._file_encoding}: {error.reason}"
                 ) from error
-            if decoder is not None:
-                if decoder.line_was_cp1252:
-                    self._cp1252_rows.append(number)
-                    decoder.line_was_cp1252 = False
-                self._settle_encoding(decoder)
+            if decoder is not None and decoder.line_was_cp1252:
+                self._cp1252_rows.append(number)
+                decoder.line_was_cp1252 = False
             yield number, cells
 
     def _settle_encoding(self, decoder: _LineDecoder) -> None:
+        """The final encoding once every line has been decoded (module rules)."""
         base = "utf-8-sig" if self._file_encoding == "utf-8-sig" else "utf-8"
         if self._cp1252_rows and (decoder.utf8_accents or base == "utf-8-sig"):
             self.encoding = "utf-8+cp1252"
@@ -478,6 +479,8 @@ class _CsvTable(Table):
         self._finish_notes()
 
     def _finish_notes(self) -> None:
+        if self._decoder is not None:
+            self._settle_encoding(self._decoder)
         if self.notes and self.notes[0] in _ENCODING_NOTES.values():
             self.notes[0] = _ENCODING_NOTES.get(self.encoding, self.notes[0])
         self.notes[:] = [note for note in self.notes if not note.startswith("read as Windows")]
