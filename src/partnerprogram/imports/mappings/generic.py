@@ -29,7 +29,7 @@ from partnerprogram.imports.mappings.base import (
     find_columns,
     header_key,
 )
-from partnerprogram.imports.mappings.convert import cell_convert
+from partnerprogram.imports.mappings.convert import cell_convert, cell_converter
 from partnerprogram.imports.values import CellError
 
 
@@ -91,35 +91,44 @@ class GenericBound(BoundMapping):
                 "set for every row: " + ", ".join(f"{name}={defaults[name]}" for name in applied)
             )
         self._plan = [
-            (spec, self.columns_used[spec.name])
+            (
+                spec.name,
+                self.columns_used[spec.name],
+                cell_converter(spec, self.columns_used[spec.name], formats),
+                spec.required,
+                spec.name in defaults,
+            )
             for spec in self.specs
             if spec.name in self.columns_used
         ]
+        self._fixed = {
+            name: value for name, value in defaults.items() if name not in self.columns_used
+        }
 
     def rows(self, source: Iterable[SourceRow]) -> Iterator[RowOutcome]:
+        plan, fixed, defaults = self._plan, self._fixed, self.defaults
         for number, cells in source:
-            outcome = RowOutcome(row=number)
-            for name, value in self.defaults.items():
-                if name not in self.columns_used:
-                    outcome.fields[name] = value
-            for spec, column in self._plan:
+            fields = dict(fixed)
+            errors: list[RowError] = []
+            for name, column, convert, required, defaulted in plan:
                 text = cells.get(column)
                 try:
-                    value = cell_convert(spec, column, text, self.formats)
+                    value = convert(text)
                 except CellError as exc:
-                    outcome.errors.append(
+                    errors.append(
                         RowError(row=number, column=column, value=text or "", reason=exc.reason)
                     )
                     continue
-                if value is None and spec.name in self.defaults:
-                    value = self.defaults[spec.name]
-                if value is None and spec.required:
-                    outcome.errors.append(
-                        RowError(row=number, column=column, value="", reason=f"missing {spec.name}")
-                    )
-                    continue
-                outcome.fields[spec.name] = value
-            yield outcome
+                if value is None:
+                    if defaulted:
+                        value = defaults[name]
+                    elif required:
+                        errors.append(
+                            RowError(row=number, column=column, value="", reason=f"missing {name}")
+                        )
+                        continue
+                fields[name] = value
+            yield RowOutcome(row=number, fields=fields, errors=errors)
 
 
 class GenericMapping(Mapping):
