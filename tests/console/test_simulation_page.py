@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import HttpResponseBase
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from partnerprogram.audit.models import AuditEvent
 from partnerprogram.programs.drafts import program_draft_save
 from partnerprogram.programs.models import ProgramDraft, ProgramVersion
-from tests.console.conftest import PROGRAM, World, client_for, make_user
+from partnerprogram.programs.services import program_versions_load
+from tests.console.conftest import PROGRAM, World, certify, client_for, make_user
+from tests.factories import BookingFactory, PartnerFactory, TrackEnrolmentFactory
 
 LIST = "/console/simulation/"
 DRAFT = "/console/simulation/draft/"
@@ -248,3 +256,196 @@ def test_drafts_list_query_count_is_the_same_for_1_and_20_drafts(world: World) -
     twenty = count()
     assert twenty == one
     assert client.get(LIST).content.decode().count(f'href="{RUN}?draft=') == 20
+
+
+# --------------------------------------------------------------------------- a run, by hand
+
+SIM_V1 = """
+program: sim
+name: {en: Simulation test program, fr: Programme de test de simulation}
+currency: EUR
+timezone: Europe/Paris
+version: "1"
+effective_from: 2026-01-01
+tiers: [ready, advanced, premier]
+tracks:
+  solution_provider: {name: {en: Solution provider, fr: Revendeur intégrateur}}
+requirements:
+  solution_provider:
+    advanced:
+      all:
+        - {id: certified, label: {en: Certified people, fr: Personnes certifiées},
+           metric: certified_people, at_least: 2}
+        - {id: resale, label: {en: Resale, fr: Revente},
+           metric: resale_bookings, window: 12M, at_least: 1000}
+    premier:
+      all:
+        - {id: certified, label: {en: Certified people, fr: Personnes certifiées},
+           metric: certified_people, at_least: 4}
+        - {id: resale, label: {en: Resale, fr: Revente},
+           metric: resale_bookings, window: 12M, at_least: 5000}
+benefits:
+  advanced:
+    - {key: mdf, kind: mdf, value: 1000, label: {en: MDF, fr: MDF}}
+  premier:
+    - {key: mdf, kind: mdf, value: 3000, label: {en: MDF, fr: MDF}}
+    - {key: discount, kind: discount, value: 0.10, label: {en: Discount, fr: Remise}}
+cycle: {claims_open: 2026-07-01, claim_deadline: 2026-12-31, freeze_months: 12}
+"""
+
+# the draft: advanced needs 1 certified person (was 2) but EUR 2,000 resale (was 1,000);
+# premier EUR 2,500 resale (was 5,000)
+SIM_DRAFT = (
+    SIM_V1.replace('version: "1"', 'version: "2"')
+    .replace("metric: certified_people, at_least: 2}", "metric: certified_people, at_least: 1}")
+    .replace("window: 12M, at_least: 1000}", "window: 12M, at_least: 2000}")
+    .replace("window: 12M, at_least: 5000}", "window: 12M, at_least: 2500}")
+)
+
+ON = "2026-10-15"
+
+# partner: (name, certified people, resale in the 12 months to 2026-10-15, enrolled)
+# tiers by hand, version 1 -> draft:
+#   ALPHA 4, 6000: premier (4>=4, 6000>=5000)   -> premier (6000>=2500)
+#   BETA  4, 3000: advanced (3000<5000)          -> premier (3000>=2500)          up
+#   GAMMA 2, 1500: advanced (2>=2, 1500>=1000)   -> ready (1500<2000)             down
+#   DELTA 1, 2000: ready (1<2)                   -> advanced (1>=1, 2000>=2000)   up
+#   EPSIL 0, 0:    ready                         -> ready
+#   ZETA  not enrolled in a track: no tier on both sides
+SMALL = {
+    "ALPHA": ("Alpha Conseil", 4, Decimal("6000"), True),
+    "BETA": ("Alpha Conseil Bis", 4, Decimal("3000"), True),
+    "GAMMA": ("Gamma Réseaux", 2, Decimal("1500"), True),
+    "DELTA": ("Delta Services", 1, Decimal("2000"), True),
+    "EPSIL": ("Epsilon", 0, Decimal("0"), True),
+    "ZETA": ("Zeta", 0, Decimal("0"), False),
+}
+
+
+@pytest.fixture
+def small(db: None, tmp_path: Path) -> ProgramDraft:
+    path = tmp_path / "sim-1.yaml"
+    path.write_text(SIM_V1, encoding="utf-8")
+    program_versions_load(paths=[path])
+    for ext, (name, certified, resale, enrolled) in SMALL.items():
+        partner = PartnerFactory(external_id=ext, name=name)
+        if enrolled:
+            TrackEnrolmentFactory(partner=partner, enrolled_on=date(2024, 1, 1))
+        certify(partner, certified)
+        if resale:
+            BookingFactory(transacting_partner=partner, amount=resale, booked_on=date(2026, 5, 10))
+    v1 = ProgramVersion.objects.get(program__key="sim", version="1")
+    return program_draft_save(name="relaxed", yaml_text=SIM_DRAFT, actor="user:paula", based_on=v1)
+
+
+def _cells(html: str) -> dict[tuple[str, str], int]:
+    """The transition matrix of a result page: ``{(from, to): count}``."""
+    found = re.findall(r'data-from="(\w+)" data-to="(\w+)"[^>]*>(?:<a [^>]*>)?([\d,]+)', html)
+    return {(f, t): int(n.replace(",", "")) for f, t, n in found}
+
+
+@pytest.mark.django_db
+def test_run_against_the_published_version_counts_as_by_hand(small: ProgramDraft) -> None:
+    paula = make_user("paula", "program_admin")
+    client = client_for(paula)
+    url = f"{RUN}?draft={small.pk}&on={ON}"  # against defaults to version 1 (based_on)
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert "6 partners of sim" in html
+    assert "against version 1" in html
+    cells = _cells(html)
+    tiers = ["premier", "advanced", "ready", "none"]
+    assert len(cells) == 16  # 4 x 4, zeros included
+    expected = {
+        ("premier", "premier"): 1,
+        ("advanced", "premier"): 1,  # BETA
+        ("advanced", "ready"): 1,  # GAMMA
+        ("ready", "advanced"): 1,  # DELTA
+        ("ready", "ready"): 1,  # EPSIL
+        ("none", "none"): 1,  # ZETA
+    }
+    assert cells == {(f, t): expected.get((f, t), 0) for f in tiers for t in tiers}
+    # an off-diagonal count opens the movers of that cell
+    assert "from_tier=advanced&amp;to_tier=premier#movers" in html
+    # the movers, with the requirement that moves them
+    assert "3 partners" in html
+    assert 'href="/console/partners/BETA/"' in html
+    assert "Resale: EUR 2,000" in html  # BETA under version 1: 3000 < 5000
+    # benefit cost by hand: version 1: ALPHA 3000 + 10% x 6000, BETA 1000, GAMMA 1000 = 5,600;
+    # draft: ALPHA 3,600, BETA 3000 + 300, DELTA 1000 = 7,900
+    assert "5,600 EUR" in html and "7,900 EUR" in html and "+2,300 EUR" in html
+
+    filtered = client.get(f"{url}&from_tier=advanced&to_tier=premier").content.decode()
+    assert "1 partner" in filtered
+    assert 'href="/console/partners/BETA/"' in filtered
+    assert 'href="/console/partners/GAMMA/"' not in filtered
+
+    # the same counts in the CSV export (non-zero pairs, highest tier first)
+    rows = _csv(client.get(f"{url}&export=transitions&format=csv"))
+    assert rows == [
+        ["tier_1", "tier_2", "partners"],
+        ["premier", "premier", "1"],
+        ["advanced", "premier", "1"],
+        ["advanced", "ready", "1"],
+        ["ready", "advanced", "1"],
+        ["ready", "ready", "1"],
+        ["none", "none", "1"],
+    ]
+    movers = _csv(client.get(f"{url}&export=movers&format=csv"))
+    assert [(r[0], r[2], r[3], r[4]) for r in movers[1:]] == [
+        ("BETA", "advanced", "premier", "up"),
+        ("GAMMA", "advanced", "ready", "down"),
+        ("DELTA", "ready", "advanced", "up"),
+    ]
+    assert movers[1][7] == "requirements.solution_provider.premier.all[1]"  # BETA: resale
+    assert movers[2][7] == "requirements.solution_provider.advanced.all[1]"  # GAMMA: resale
+    assert movers[3][7] == "requirements.solution_provider.advanced.all[0]"  # DELTA: certified
+    book = load_workbook(io.BytesIO(_body(client.get(f"{url}&export=distribution&format=xlsx"))))
+    assert [[c.value for c in row] for row in book.worksheets[0].iter_rows()] == [
+        ["tier", "tier_name", "partners_1", "partners_2", "difference"],
+        ["premier", "Premier", 1, 2, 1],
+        ["advanced", "Advanced", 2, 1, -1],
+        ["ready", "Ready", 2, 2, 0],
+        ["none", "No tier", 1, 1, 0],
+    ]
+
+
+@pytest.mark.django_db
+def test_binding_requirements_and_sensitivity_by_hand(small: ProgramDraft) -> None:
+    client = client_for(make_user("carol", "channel_manager"))  # read-only may run
+    url = f"{RUN}?draft={small.pk}&on={ON}&against=previous"
+    # binding, under the draft, solution provider track:
+    #   advanced: below it GAMMA (fails resale only: alone) and EPSIL (fails both: together)
+    #     certified alone 0 together 1; resale alone 1 together 1; 2 below
+    #   premier: below it DELTA, GAMMA, EPSIL, each failing both: together 3, alone 0
+    rows = _csv(client.get(f"{url}&export=binding&format=csv"))
+    got = {(r[1], r[2]): (r[4], r[5], r[7]) for r in rows[1:]}
+    base = "requirements.solution_provider"
+    assert got == {
+        ("advanced", f"{base}.advanced.all[0]"): ("0", "1", "2"),
+        ("advanced", f"{base}.advanced.all[1]"): ("1", "1", "2"),
+        ("premier", f"{base}.premier.all[0]"): ("0", "3", "3"),
+        ("premier", f"{base}.premier.all[1]"): ("0", "3", "3"),
+    }
+    assert rows[1][2] == f"{base}.advanced.all[1]"  # sorted by "alone"
+
+    # premier resale threshold from 2000 to 6000: premier needs 4 certified people too, so
+    # only ALPHA (6000) and BETA (3000) can reach it: 2, 2, 1, 1, 1
+    path = quote(f"{base}.premier.all[1].at_least")
+    sens = f"{url}&path={path}&start=2000&stop=6000&step=1000"
+    html = client.get(sens).content.decode()
+    assert "Reaching Premier" in html
+    rows = _csv(client.get(f"{sens}&export=sensitivity&format=csv"))
+    assert [(r[0], r[-1]) for r in rows[1:]] == [
+        ("2000", "2"),
+        ("3000", "2"),
+        ("4000", "1"),
+        ("5000", "1"),
+        ("6000", "1"),
+    ]
+    # a range too long or reversed is refused on the form
+    bad = client.get(f"{url}&path={path}&start=0&stop=100000&step=1")
+    assert bad.status_code == 400
+    assert "At most 25 values" in bad.content.decode()
+    assert client.get(f"{url}&export=nothing&format=csv").status_code == 404
