@@ -290,14 +290,52 @@ class Outcome:
 
 
 def _assess(
-    program: Program, refs: Sequence[MetricRef], row: PartnerRow, snapshot: MetricSnapshot
+    program: Program,
+    refs: Sequence[MetricRef],
+    active: Mapping[str, bool],
+    row: PartnerRow,
+    snapshot: MetricSnapshot,
 ) -> rules.Assessment:
-    return rules.assess_partner(
-        program,
-        tracks_enrolled=row.tracks,
-        values=partner_values(refs=refs, values=snapshot.values, pid=row.id),
-        previous_tier=row.previous_tier or None,
+    """``rules.assess_partner`` without the gap to the next tier (``next_tier`` is ``None``:
+    a simulation reads the tier results, and building the gap's sentences for every partner
+    would double the time). Same tiers as ``assess_partner`` (tests/simulation check it on
+    the reference data): the qualified tier is the highest over active enrolled tracks (ties:
+    track order), then ``rules.apply_grandfathering``."""
+    values = partner_values(refs=refs, values=snapshot.values, pid=row.id)
+    results: list[rules.TrackResult] = []
+    unknown: list[str] = []
+    for track in dict.fromkeys(row.tracks):
+        if track not in program.tracks:
+            unknown.append(track)
+            continue
+        results.append(
+            rules.evaluate_track(program, track=track, values=values, active=active[track])
+        )
+    qualified: str | None = None
+    qualified_track: str | None = None
+    best = -1
+    for r in results:
+        if r.active and r.qualified_tier is not None:
+            rank = program.tier_rank(r.qualified_tier)
+            if rank > best:
+                best, qualified, qualified_track = rank, r.qualified_tier, r.track
+    previous = row.previous_tier or None
+    tier, rule = rules.apply_grandfathering(
+        program, previous_tier=previous, qualified_tier=qualified, as_of=snapshot.as_of
+    )
+    return rules.Assessment(
+        program=program.program,
+        version=program.version,
         as_of=snapshot.as_of,
+        tracks={r.track: r for r in results},
+        qualified_tier=qualified,
+        qualified_track=qualified_track,
+        previous_tier=previous,
+        tier=tier,
+        grandfathered=rule is not None,
+        grandfathering_rule=program.grandfathering.index(rule) if rule is not None else None,
+        next_tier=None,
+        unknown_tracks=tuple(unknown),
     )
 
 
@@ -335,9 +373,10 @@ def tiers_assess(
         tiers, track_tiers, assessments = {}, {}, {}
         rows = list(population)
     refs = sorted(program.metric_refs(), key=lambda r: r.key)
+    active = {track: program.track_active(track, snapshot.as_of) for track in program.tracks}
     with _no_cyclic_gc():
         for row in rows:
-            result = _assess(program, refs, row, snapshot)
+            result = _assess(program, refs, active, row, snapshot)
             assessments[row.id] = result
             tiers[row.id] = result.tier
             track_tiers[row.id] = {t: r.qualified_tier for t, r in result.tracks.items()}
