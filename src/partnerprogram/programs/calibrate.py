@@ -26,6 +26,7 @@ import bisect
 import difflib
 import heapq
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -53,6 +54,7 @@ __all__ = [
     "CalibrationError",
     "CalibrationInputs",
     "Change",
+    "Direction",
     "Target",
     "TargetOutcome",
     "Threshold",
@@ -1252,6 +1254,7 @@ def calibrate(
     targets: Sequence[Target],
     free: Sequence[Free],
     lang: str = "en",
+    timings: dict[str, float] | None = None,
 ) -> Calibration:
     """Search ``free`` thresholds of ``program`` (parsed from ``text``, the draft file's YAML,
     named ``source``) for the smallest total relative change Σ |new − old| / old that meets
@@ -1265,12 +1268,20 @@ def calibrate(
     (``method="greedy"``, a heuristic). Suggestions are rounded to nicer numbers when the
     targets still hold. The result is checked with the full rules; raises ``AssertionError`` if
     the fast model disagrees with them (a bug, never expected). Pure: no database access.
+    ``timings``, when given, receives the seconds spent in ``model`` (values per check, bit
+    sets), ``search`` and ``validation`` (full rules on the draft and the calibrated version).
     """
+    clock = time.perf_counter()
+    laps = timings if timings is not None else {}
     model = _Model(program, inputs, lang)
     search = _Search(model, targets, free)
+    laps["model"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     draft_assessments = _full_tiers(program, inputs)
     draft_outcome = _outcome_of(model, draft_assessments)
     assert draft_outcome.ge == search.draft.ge, "calibration model disagrees with the rules"
+    validation = time.perf_counter() - clock
+    clock = time.perf_counter()
     zero = tuple(0 for _ in free)
     method, message = "exact", ""
     assign: tuple[int, ...] | None
@@ -1316,6 +1327,8 @@ def calibrate(
                     assign = (*assign[:j], len(search.candidates[j]) - 1, *assign[j + 1 :])
                     values[path] = nice
                     break
+    laps["search"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     by_path = {f.threshold.path: f.threshold for f in free}
     changes = [
         Change(path, by_path[path].label, by_path[path].value, new, by_path[path].unit)
@@ -1347,6 +1360,7 @@ def calibrate(
         outcomes.append(
             TargetOutcome(target.text, before[0], after[0], after[1], before[2] == 0, after[2] == 0)
         )
+    laps["validation"] = validation + time.perf_counter() - clock
     changed_partners = [
         (inputs.partners[p][1], a.tier, b.tier)
         for p, (a, b) in enumerate(zip(draft_assessments, after_assessments, strict=True))
