@@ -35,6 +35,8 @@ reference: install
 	$(PP) demo-story --as-of $(AS_OF)
 	@echo "What-if: the first criteria (2026.1) simulated against the previous program"
 	$(PP) simulate --draft programs/pex-fr/2026.1.yaml --against previous --as-of $(AS_OF) --movers 10
+	@echo "Calibration: the smallest relaxation of 2026.1 that keeps every previous Premier meeting Advanced (2026.2 relaxed the same requirements)"
+	$(PP) calibrate --draft programs/pex-fr/2026.1.yaml --target "keep:premier if-meets advanced" --as-of $(AS_OF)
 	@echo "Today's state for the portal and console: baseline standings and an evaluation as of $(TODAY)"
 	$(PP) standing baseline --program pex-fr
 	mkdir -p var
