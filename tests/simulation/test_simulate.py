@@ -495,3 +495,45 @@ def test_command_invalid_draft_names_file_and_field(tmp_path: Path, db: None) ->
     path.write_text(DRAFT.replace("at_least: 3}", "at_least: -3}"), encoding="utf-8")
     with pytest.raises(CommandError, match=r"bad.yaml: requirements.resell.gold.all\[0\]"):
         _run("--draft", str(path), "--against", "previous", "--as-of", "2026-12-31")
+
+
+def test_against_standings(
+    published: Program, draft: Program, population: dict[str, object]
+) -> None:
+    from partnerprogram.standings.models import Standing
+
+    version = ProgramVersion.objects.get(program__key="sim-test", version="1")
+
+    def standing(ext: str, tier: str, track: str = "", **extra: object) -> None:
+        Standing.objects.create(
+            partner=population[ext],
+            track=track,
+            tier=tier,
+            status="qualified",
+            valid_from=date(2026, 7, 1),
+            reason="test",
+            program_version=version,
+            decided_by="system:baseline",
+            **extra,
+        )
+
+    standing("A", "gold")
+    standing("A", "gold", track="resell")
+    standing("B", "gold")
+    standing("C", "ready")
+    standing("D", "gold", valid_until=date(2026, 12, 31))  # ended on the date: not in effect
+    result = simulation_run(draft=draft, against="standings", as_of=AS_OF)
+    # standings: A, B gold, C ready, everyone else none; draft: gold A, F; ready B..E, G, H
+    assert result.distribution["standings"] == {"gold": 2, "ready": 1, "none": 6}
+    assert result.transitions == [
+        ("gold", "gold", 1),  # A
+        ("gold", "ready", 1),  # B
+        ("ready", "ready", 1),  # C
+        ("none", "gold", 1),  # F
+        ("none", "ready", 4),  # D, E, G, H
+        ("none", "none", 1),  # I
+    ]
+    assert result.by_track["standings"]["resell"] == {"gold": 1, "ready": 0}
+    # priced with version 1 (in force on the date): A and B gold, 10 % of 150k + 1,000 MDF
+    # each; C ready, 5 % of 60k -> 16,000 + 16,000 + 3,000
+    assert result.cost["standings"].total == 35000
