@@ -145,7 +145,8 @@ def _openapi_postprocess(schema: dict[str, Any]) -> dict[str, Any]:
     components["Problem"] = problem_schema
     for path_item in schema.get("paths", {}).values():
         for method, operation in path_item.items():
-            responses = operation.setdefault("responses", {})
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             statuses = dict(_ERROR_STATUSES)
             if method == "post" and operation.get("operationId", "").endswith("_bulk"):
                 statuses["413"] = "More than 10,000 rows: nothing written"
