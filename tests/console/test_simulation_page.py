@@ -34,6 +34,7 @@ from tests.factories import BookingFactory, PartnerFactory, TrackEnrolmentFactor
 LIST = "/console/simulation/"
 DRAFT = "/console/simulation/draft/"
 RUN = "/console/simulation/run/"
+CALIBRATE = "/console/simulation/calibrate/"
 
 # the console world's program with premier raised from 4 to 5 certified people
 STRICTER = PROGRAM.replace('version: "1"', 'version: "2"').replace(
@@ -449,3 +450,55 @@ def test_binding_requirements_and_sensitivity_by_hand(small: ProgramDraft) -> No
     assert bad.status_code == 400
     assert "At most 25 values" in bad.content.decode()
     assert client.get(f"{url}&export=nothing&format=csv").status_code == 404
+
+
+@pytest.mark.django_db
+def test_calibration_suggests_the_threshold_and_saves_it_as_a_draft(small: ProgramDraft) -> None:
+    paula = make_user("paula", "program_admin")
+    client = client_for(paula)
+    as_written = program_draft_save(
+        name="as v1", yaml_text=SIM_V1.replace('version: "1"', 'version: "2"'), actor="user:p"
+    )
+    # two premier partners wanted; only the premier resale threshold (EUR 5,000) may move.
+    # ALPHA (6000) and BETA (3000) have the 4 certified people: the smallest change lowers the
+    # threshold to BETA's 3000 (-40 %), and BETA moves from advanced to premier.
+    path = "requirements.solution_provider.premier.all[1].at_least"
+    url = (
+        f"{CALIBRATE}?draft={as_written.pk}&on={ON}&targets={quote('at-least:2:premier')}"
+        f"&free={quote(path)}"
+    )
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert "Suggested changes" in html
+    assert "-40.0%" in html
+    assert "at_least: 3000" in html  # in the diff
+    changes = _csv(client.get(f"{url}&export=changes&format=csv"))
+    assert changes[1][0] == path
+    assert (Decimal(changes[1][2]), Decimal(changes[1][3])) == (Decimal(5000), Decimal(3000))
+    partners = _csv(client.get(f"{url}&export=partners&format=csv"))
+    assert partners[1:] == [["BETA", "Alpha Conseil Bis", "advanced", "premier"]]
+    calibrated = client.get(f"{url}&download=yaml").content.decode()
+    assert "at_least: 3000" in calibrated
+
+    # saved as a new draft by the program admin (the form on the page posts the text)
+    assert (
+        client.post(DRAFT, {"name": "as v1 calibrated", "yaml_text": calibrated}).status_code == 302
+    )
+    assert "at_least: 3000" in ProgramDraft.objects.get(name="as v1 calibrated").yaml
+
+    # a channel manager may search but gets no save form; a bad target is named
+    carol = client_for(make_user("carol", "channel_manager"))
+    html = carol.get(url).content.decode()
+    assert "Suggested changes" in html and "Save as a draft" not in html
+    bad = carol.get(f"{CALIBRATE}?draft={as_written.pk}&on={ON}&targets=keep%3Aemperor")
+    assert bad.status_code == 400
+    assert "unknown tier" in bad.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["program_admin", "channel_manager"])
+def test_vendor_staff_reach_every_simulation_page_without_parameters(role: str) -> None:
+    client = client_for(make_user("staff", role))
+    for url in (LIST, DRAFT, RUN, CALIBRATE):
+        assert client.get(url).status_code == 200, url

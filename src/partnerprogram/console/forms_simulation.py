@@ -106,22 +106,14 @@ class RunForm(forms.Form):
         *args: Any,
         drafts: list[ProgramDraft],
         versions: list[ProgramVersion],
-        paths: list[tuple[str, Decimal]] | None = None,
+        paths: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.versions = versions
-        self._choices("draft", [(d.pk, f"{d.name} ({d.program.key})") for d in drafts])
-        self._choices("against", against_choices(versions))
-        self._choices(
-            "path",
-            [("", _("None")), *((path, f"{path} = {value:f}") for path, value in paths or [])],
-        )
-
-    def _choices(self, name: str, choices: list[tuple[Any, Any]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
+        _set_choices(self, "draft", [(d.pk, f"{d.name} ({d.program.key})") for d in drafts])
+        _set_choices(self, "against", against_choices(versions))
+        _set_choices(self, "path", [("", _("None")), *(paths or [])])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -154,3 +146,64 @@ class RunForm(forms.Form):
             return None
         count = int((data["stop"] - data["start"]) / data["step"]) + 1
         return data["path"], [data["start"] + data["step"] * i for i in range(count)]
+
+
+class CalibrateForm(forms.Form):
+    """``?draft=&baseline=&on=&targets=&free=&direction=``: search the draft's thresholds for
+    the smallest change meeting the targets (``programs.calibrate``; grammar in
+    ``TARGET_GRAMMAR``). Targets and free thresholds are one per line."""
+
+    draft = forms.TypedChoiceField(label=_("Draft"), coerce=int, choices=())
+    baseline = forms.ChoiceField(label=_("Compare with"), choices=())
+    on = forms.DateField(label=_("As of"), widget=DateInput())
+    targets = forms.CharField(
+        label=_("Targets (one per line)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 40, "spellcheck": "false"}),
+    )
+    free = forms.CharField(
+        label=_("Thresholds the search may move (one per line; empty: all)"),
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "spellcheck": "false"}),
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[
+            ("relax", _("Relax only")),
+            ("tighten", _("Tighten only")),
+            ("both", _("Both ways")),
+        ],
+        initial="relax",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        drafts: list[ProgramDraft],
+        versions: list[ProgramVersion],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "draft", [(d.pk, f"{d.name} ({d.program.key})") for d in drafts])
+        _set_choices(
+            self,
+            "baseline",
+            [
+                (AGAINST_PREVIOUS, _("Previous program tiers")),
+                (AGAINST_STANDINGS, _("Current standings")),
+                *((v.version, _("Version %(version)s") % {"version": v.version}) for v in versions),
+            ],
+        )
+
+    def lines(self, name: str) -> list[str]:
+        """The non-empty lines of ``targets`` or ``free``. Call after ``is_valid()``."""
+        return [
+            line.strip() for line in self.cleaned_data.get(name, "").splitlines() if line.strip()
+        ]
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices

@@ -20,7 +20,12 @@ urlpatterns = [
     ),
     path("approvals/influence/<int:pk>/decide/", views.influence_decide, name="influence_decide"),
     path("claims/", views.claims, name="claims"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/run/", views.import_run, name="import_run"),
+    path("imports/apply/", views.import_apply, name="import_apply"),
+    path("imports/data/", views.data_export, name="data_export"),
     path("simulation/", views.simulation, name="simulation"),
     path("simulation/draft/", views.simulation_draft, name="simulation_draft"),
     path("simulation/run/", views.simulation_run, name="simulation_run"),
+    path("simulation/calibrate/", views.simulation_calibrate, name="simulation_calibrate"),
 ]

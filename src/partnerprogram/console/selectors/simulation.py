@@ -6,10 +6,9 @@ Query counts are fixed whatever the number of drafts (one query for the list).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 import yaml
@@ -17,12 +16,21 @@ from django.utils.translation import gettext as _
 
 from partnerprogram.console.charts import BarChart, LineChart, bar_chart, line_chart
 from partnerprogram.console.programs import definition_of, lang
+from partnerprogram.partners.models import Partner
+from partnerprogram.programs.calibrate import (
+    Calibration,
+    Direction,
+    calibrate,
+    calibration_inputs,
+    free_parse,
+    target_parse,
+    thresholds_list,
+)
 from partnerprogram.programs.drafts import program_draft_parse, program_drafts_list
 from partnerprogram.programs.models import ProgramDraft, ProgramVersion
 from partnerprogram.programs.schema import Program
 from partnerprogram.programs.simulate import (
     NONE,
-    NUMERIC_FIELDS,
     Binding,
     Mover,
     SensitivityPoint,
@@ -268,27 +276,14 @@ class SimulationPage:
         return self.result.labels[1]
 
 
-def threshold_paths(program: Program) -> list[tuple[str, Decimal]]:
-    """Every numeric threshold under ``requirements`` of ``program`` as ``(path, value)``, in
-    document order, in the path syntax of ``programs.simulate`` (``requirements.<track>.<tier>
-    .all[1].at_least``)."""
-    found: list[tuple[str, Decimal]] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, child in node.items():
-                sub = f"{path}.{key}"
-                if key in NUMERIC_FIELDS and not isinstance(child, bool | dict | list):
-                    with contextlib.suppress(InvalidOperation):
-                        found.append((sub, Decimal(str(child))))
-                else:
-                    walk(child, sub)
-        elif isinstance(node, list):
-            for i, child in enumerate(node):
-                walk(child, f"{path}[{i}]")
-
-    walk(program.canonical_dict().get("requirements", {}), "requirements")
-    return found
+def threshold_paths(program: Program) -> list[tuple[str, str]]:
+    """The numeric thresholds of ``program`` a curve or a calibration can move, as ``(path,
+    "label: value (path)")`` in document order (``programs.calibrate.thresholds_list``: checks,
+    score minimums, component and group minimums), labels in the active language."""
+    return [
+        (t.path, f"{t.label}: {t.value:f} ({t.path})")
+        for t in thresholds_list(program, lang=lang())
+    ]
 
 
 def _tier_labels(program: Program, tiers: tuple[str, ...], language: str) -> dict[str, str]:
@@ -637,3 +632,102 @@ def simulation_export(
     else:
         return None
     return header, rows
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@dataclass(frozen=True)
+class CalibrationPage:
+    """A calibration of a draft (``programs.calibrate.Calibration``) shaped for the page:
+    ``distribution``: tiers under the draft as written (``before``) and calibrated (``after``);
+    ``partners``: ``(external id, name, tier as written, tier calibrated)`` of the partners
+    whose tier the calibration changes."""
+
+    draft: ProgramDraft
+    calibration: Calibration
+    labels: dict[str, str]
+    distribution: list[TierCount]
+    partners: list[tuple[str, str, str, str]]
+
+
+def calibration_compute(
+    *,
+    draft: ProgramDraft,
+    baseline: str,
+    on: date,
+    targets: list[str],
+    free: list[str],
+    direction: Direction,
+) -> CalibrationPage:
+    """Calibrate ``draft``: the smallest relative change of its ``free`` thresholds (``PATH`` or
+    ``PATH:MIN..MAX``; none: every threshold) that meets ``targets`` (``TARGET_GRAMMAR``)
+    against ``baseline`` (``previous``, ``standings`` or a version of the draft's program) as
+    of ``on``. Stores nothing.
+
+    Raises ``ProgramError`` (the draft no longer validates), ``CalibrationError`` naming the bad
+    target, threshold or baseline, ``core.money.MissingRateError``. Queries: the population,
+    one aggregate per metric, and one for the names of the partners that change tier.
+    """
+    program = program_draft_parse(draft)
+    parsed = [target_parse(t, program=program) for t in targets]
+    moves = free_parse(free, program=program, direction=direction)
+    inputs = calibration_inputs(program=program, as_of=on, baseline=baseline)
+    result = calibrate(
+        program=program,
+        text=draft.yaml,
+        source=f"draft {draft.name!r}",
+        inputs=inputs,
+        targets=parsed,
+        free=moves,
+        lang=lang(),
+    )
+    tiers = (*reversed(program.tier_keys), NONE)
+    labels = _tier_labels(program, tiers, lang())
+    distribution = [
+        TierCount(
+            key=t,
+            label=labels[t],
+            before=result.distribution_before.get(t, 0),
+            after=result.distribution_after.get(t, 0),
+        )
+        for t in tiers
+    ]
+    names = dict(
+        Partner.objects.filter(
+            external_id__in=[ext for ext, _b, _a in result.changed_partners]
+        ).values_list("external_id", "name")
+    )
+    partners = [
+        (ext, names.get(ext, ""), before or NONE, after or NONE)
+        for ext, before, after in result.changed_partners
+    ]
+    return CalibrationPage(
+        draft=draft,
+        calibration=result,
+        labels=labels,
+        distribution=distribution,
+        partners=partners,
+    )
+
+
+def calibration_export(
+    page: CalibrationPage, *, table: str
+) -> tuple[list[str], list[list[Any]]] | None:
+    """``(header, rows)`` of ``changes`` (suggested thresholds), ``targets`` or ``partners``
+    (those whose tier changes); ``None`` for another name."""
+    result = page.calibration
+    if table == "changes":
+        return ["threshold", "requirement", "draft", "calibrated", "relative_change"], [
+            [c.path, c.label, c.old, c.new, c.relative] for c in result.changes
+        ]
+    if table == "targets":
+        return ["target", "draft", "calibrated", "limit", "met_draft", "met_calibrated"], [
+            [t.target, t.before, t.after, t.limit, t.met_before, t.met_after]
+            for t in result.targets
+        ]
+    if table == "partners":
+        return ["external_id", "partner", "tier_draft", "tier_calibrated"], [
+            list(row) for row in page.partners
+        ]
+    return None

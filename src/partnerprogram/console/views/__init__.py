@@ -5,9 +5,11 @@ through ``console.services`` and ``standings.services``."""
 from partnerprogram.console.views.approvals import approvals, influence_decide, registration_decide
 from partnerprogram.console.views.claims import claims
 from partnerprogram.console.views.dashboard import dashboard
+from partnerprogram.console.views.imports import data_export, import_apply, import_run, imports
 from partnerprogram.console.views.partners import partner, partner_override, partners
 from partnerprogram.console.views.simulation import (
     simulation,
+    simulation_calibrate,
     simulation_draft,
     simulation_run,
 )
@@ -16,12 +18,17 @@ __all__ = [
     "approvals",
     "claims",
     "dashboard",
+    "data_export",
+    "import_apply",
+    "import_run",
+    "imports",
     "influence_decide",
     "partner",
     "partner_override",
     "partners",
     "registration_decide",
     "simulation",
+    "simulation_calibrate",
     "simulation_draft",
     "simulation_run",
 ]

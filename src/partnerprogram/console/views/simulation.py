@@ -29,10 +29,13 @@ from partnerprogram.accounts.rules import is_program_admin
 from partnerprogram.console.forms_simulation import (
     AGAINST_PREVIOUS,
     AGAINST_STANDINGS,
+    CalibrateForm,
     DraftForm,
     RunForm,
 )
 from partnerprogram.console.selectors.simulation import (
+    calibration_compute,
+    calibration_export,
     movers_filter,
     simulation_compute,
     simulation_draft_get,
@@ -45,6 +48,7 @@ from partnerprogram.console.selectors.simulation import (
 from partnerprogram.console.views.common import actor
 from partnerprogram.core.exports import export_format, export_response
 from partnerprogram.core.money import MissingRateError
+from partnerprogram.programs.calibrate import TARGET_GRAMMAR, CalibrationError
 from partnerprogram.programs.drafts import (
     program_draft_delete,
     program_draft_parse,
@@ -52,7 +56,7 @@ from partnerprogram.programs.drafts import (
     program_draft_text_of,
 )
 from partnerprogram.programs.models import ProgramDraft, ProgramVersion
-from partnerprogram.programs.schema import ProgramError
+from partnerprogram.programs.schema import Program, ProgramError
 from partnerprogram.programs.simulate import SimulationError
 
 #: movers shown per page (the export holds them all)
@@ -298,3 +302,90 @@ def _against_label(against: ProgramVersion | str) -> str:
     if against == AGAINST_PREVIOUS:
         return _("the previous program's tiers")
     return _("the current standings")
+
+
+def _calibrate_data(request: HttpRequest, draft: ProgramDraft, program: Program) -> QueryDict:
+    """The query string with defaults: baseline ``previous``, as of the draft's claim deadline
+    (else today), relax only."""
+    data = request.GET.copy()
+    data.setdefault("baseline", AGAINST_PREVIOUS)
+    if not data.get("on"):
+        deadline = program.cycle.claim_deadline if program.cycle is not None else None
+        data["on"] = (deadline or timezone.localdate()).isoformat()
+    data.setdefault("direction", "relax")
+    return data
+
+
+@vendor_staff_required  # type: ignore[arg-type]  # an export is a streaming response
+@require_GET
+def simulation_calibrate(request: HttpRequest) -> HttpResponseBase:
+    """Without ``?targets=``: the form (``?draft=`` pre-selects a draft). With them: the
+    smallest change of the draft's thresholds meeting the targets, with the targets before and
+    after, the partners whose tier changes and the YAML diff; ``?download=yaml`` gives the
+    calibrated text, ``?export=changes|targets|partners&format=csv|xlsx`` a table. A program
+    admin may save the calibrated text as a new draft (a POST to the draft page). Reads only."""
+    drafts = [row.draft for row in simulation_drafts()]
+    versions = simulation_versions()
+    context: dict[str, Any] = {"can_edit": can_edit(request), "grammar": TARGET_GRAMMAR}
+    draft = _draft_or_404(request.GET["draft"]) if request.GET.get("draft") else None
+    context["draft"] = draft
+    if draft is None:
+        context["form"] = CalibrateForm(drafts=drafts, versions=versions)
+        return render(request, "console/simulation/calibrate.html", context)
+    own = [v for v in versions if v.program_id == draft.program_id]
+    try:
+        program = program_draft_parse(draft)
+    except ProgramError as exc:
+        context["problems"] = exc.errors
+        context["form"] = CalibrateForm(drafts=drafts, versions=own, initial={"draft": draft.pk})
+        return render(request, "console/simulation/calibrate.html", context, status=400)
+    context["thresholds"] = threshold_paths(program)
+    if not request.GET.get("targets"):
+        context["form"] = CalibrateForm(
+            drafts=drafts, versions=own, initial=_calibrate_data(request, draft, program).dict()
+        )
+        return render(request, "console/simulation/calibrate.html", context)
+    form = CalibrateForm(_calibrate_data(request, draft, program), drafts=drafts, versions=own)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "console/simulation/calibrate.html", context, status=400)
+    try:
+        page = calibration_compute(
+            draft=draft,
+            baseline=form.cleaned_data["baseline"],
+            on=form.cleaned_data["on"],
+            targets=form.lines("targets"),
+            free=form.lines("free"),
+            direction=form.cleaned_data["direction"],
+        )
+    except (CalibrationError, MissingRateError, ProgramError) as exc:
+        context["error"] = str(exc)
+        return render(request, "console/simulation/calibrate.html", context, status=400)
+    result = page.calibration
+    if request.GET.get("download") == "yaml" and result.calibrated_text:
+        response = HttpResponse(
+            result.calibrated_text, content_type="application/yaml; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="calibrated-{draft.pk}.yaml"'
+        return response
+    fmt = export_format(request.GET.get("format"))
+    if fmt is not None:
+        table = request.GET.get("export") or ""
+        found = calibration_export(page, table=table)
+        if found is None:
+            raise Http404(_("No such table to download."))
+        header, rows = found
+        return export_response(
+            rows,
+            header,
+            filename=f"calibration-{draft.program.key}-{draft.pk}-{table}",
+            fmt=fmt,
+        )
+    context.update(
+        {
+            "page": page,
+            "result": result,
+            "new_name": (_("%(name)s calibrated") % {"name": draft.name})[:120],
+        }
+    )
+    return render(request, "console/simulation/calibrate.html", context)
