@@ -62,7 +62,8 @@ class ImportReport(UpsertReport):
     ``encoding``, ``delimiter`` (CSV), ``column_formats`` (``{column: format}`` detected for
     dates and numbers), ``notes`` (sentences: ignored columns, defaults), ``dry_run``,
     ``strict``, ``rows_read`` (data rows in the file), ``duration_s`` (wall seconds),
-    ``run_id`` (the ``ImportRun``)."""
+    ``run_id`` (the ``ImportRun``), ``options`` (the ``defaults`` given: ``--set``,
+    ``--partner``)."""
 
     mapping: str = "generic"
     source: str = ""
@@ -77,11 +78,12 @@ class ImportReport(UpsertReport):
     rows_read: int = 0
     duration_s: float = 0.0
     run_id: int | None = None
+    options: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready: the upsert report's keys then ``mapping, source, sha256, size_bytes,
         encoding, delimiter, column_formats, notes, dry_run, strict, rows_read, duration_s,
-        run_id``."""
+        run_id, options``."""
         data = super().as_dict()
         data.update(
             {
@@ -98,6 +100,7 @@ class ImportReport(UpsertReport):
                 "rows_read": self.rows_read,
                 "duration_s": round(self.duration_s, 3),
                 "run_id": self.run_id,
+                "options": dict(self.options),
             }
         )
         return data
@@ -202,6 +205,7 @@ def file_import(
         )
     report.sha256 = sha256
     report.size_bytes = size
+    report.options = {str(k): str(v) for k, v in (defaults or {}).items()}
     report.duration_s = time.monotonic() - started
     run = ImportRun.objects.create(
         actor=actor,

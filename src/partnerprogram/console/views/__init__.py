@@ -5,7 +5,7 @@ through ``console.services`` and ``standings.services``."""
 from partnerprogram.console.views.approvals import approvals, influence_decide, registration_decide
 from partnerprogram.console.views.claims import claims
 from partnerprogram.console.views.dashboard import dashboard
-from partnerprogram.console.views.imports import data_export, import_apply, import_run, imports
+from partnerprogram.console.views.imports import imports
 from partnerprogram.console.views.partners import partner, partner_override, partners
 from partnerprogram.console.views.simulation import (
     simulation,
@@ -18,9 +18,6 @@ __all__ = [
     "approvals",
     "claims",
     "dashboard",
-    "data_export",
-    "import_apply",
-    "import_run",
     "imports",
     "influence_decide",
     "partner",
