@@ -13,7 +13,12 @@ from partnerprogram.core.records import KINDS, records_upsert
 from partnerprogram.core.upserts import RowError
 from partnerprogram.partners.models import Partner, Person
 from partnerprogram.sales.models import DealRegistration
-from tests.factories import DealRegistrationFactory, PartnerFactory, PersonFactory
+from tests.factories import (
+    CustomerFactory,
+    DealRegistrationFactory,
+    PartnerFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +171,26 @@ def test_partner_corrects_a_submitted_registration(acme: Partner) -> None:
     )
     assert report.updated == 1
     assert DealRegistration.objects.get(external_id="DR-A1").estimated_amount == Decimal("7000")
+
+
+def test_partner_cannot_blank_the_vendors_fields(acme: Partner) -> None:
+    customer = CustomerFactory(external_id="CUS-1")
+    DealRegistrationFactory(
+        external_id="DR-A1",
+        partner=acme,
+        customer=customer,
+        customer_name="Banque Exemple",
+        product_line="rhel",
+        estimated_amount=Decimal("5000.00"),
+        currency="EUR",
+        status="submitted",
+        registered_on=date(2026, 4, 2),
+    )
+    # blank vendor fields: allowed (nothing to refuse), but the stored values are kept
+    row = _registration("DR-A1", customer="", decided_by="", opportunity=None)
+    report = records_upsert(kind="deal_registrations", rows=[(1, row)], actor="u", partner=acme)
+    assert (report.unchanged, report.rejected) == (1, 0)
+    assert DealRegistration.objects.get(external_id="DR-A1").customer_id == customer.pk
 
 
 def test_people_of_the_other_partner_are_out_of_reach(acme: Partner, lookalike: Partner) -> None:

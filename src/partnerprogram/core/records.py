@@ -137,7 +137,9 @@ def records_upsert(
     raises ``PermissionError`` before reading a row). The ``partner`` field may be omitted (it
     defaults to the scoped partner); a row naming another partner is rejected as an "unknown
     partner", a row whose external id belongs to another partner's row as an "unknown external
-    id" (the reasons never say whose); ``vendor_only`` fields must stay empty. See the kinds'
+    id" (the reasons never say whose); ``vendor_only`` fields must stay empty (a partner's update
+    keeps their stored values, even when it sends them blank). Rows of partners merged into the
+    scoped partner are not writable through it. See the kinds'
     ``scoped_check`` for deal registrations (status ``submitted`` only; no change once decided).
 
     Audit: one summary event per applied call (``records.upserted``, object type the model,
@@ -296,6 +298,7 @@ class _Upsert:
             self.empty[name] = None if mf.null else default
         self.refs = [f for f in spec.fields if f.type == "ref"]
         self.vendor_only = [f.name for f in spec.fields if f.vendor_only]
+        self.frozen = [*spec.scoped_frozen, *self.vendor_only]
         self.input_model = spec.input_model
         # Within-call duplicate index: {hash(key): first row number}. Python's 64-bit hash of
         # the key string (or tuple) instead of the key itself: about 100 bytes per distinct
@@ -478,7 +481,8 @@ class _Upsert:
             for name, value in row.values.items():
                 final[name] = empty[name] if value is None else value
             if scoped and row.existing is not None:
-                for name in spec.scoped_frozen:
+                # a partner never changes the vendor's fields, not even by blanking them
+                for name in self.frozen:
                     final[name] = row.existing[name]
             row.final = final
             ctx = RowContext(
