@@ -202,6 +202,9 @@ def test_partner_members_of_both_look_alikes_get_403_everywhere(world: World) ->
         f"{RUN}?draft={other.pk}&against=version:{version.pk}&export=transitions&format=csv",
         f"{RUN}?draft={draft.pk}&against=standings&export=movers&format=xlsx",
         f"{LIST}?partner={world.beta.external_id}",
+        CALIBRATE,
+        f"{CALIBRATE}?draft={other.pk}&targets=keep%3Apremier",
+        f"{CALIBRATE}?draft={draft.pk}&targets=keep%3Apremier&download=yaml",
     ]
     for user in (world.alice, world.amy, bob, bella):
         client = client_for(user)
@@ -229,6 +232,7 @@ def test_unknown_ids_are_404(world: World) -> None:
         f"{DRAFT}?draft=-1",
         f"{DRAFT}?from=999999",
         f"{RUN}?draft={missing}&against=standings",
+        f"{CALIBRATE}?draft={missing}&targets=keep%3Apremier",
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(DRAFT, {"draft": missing, "action": "delete"}).status_code == 404
@@ -502,3 +506,25 @@ def test_vendor_staff_reach_every_simulation_page_without_parameters(role: str) 
     client = client_for(make_user("staff", role))
     for url in (LIST, DRAFT, RUN, CALIBRATE):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_run_page_query_count_does_not_grow_with_partners_or_movers(small: ProgramDraft) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    url = f"{RUN}?draft={small.pk}&on={ON}"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    six = count()
+    for i in range(20):  # 20 more movers: each goes from ready to advanced under the draft
+        partner = PartnerFactory(external_id=f"MORE{i:02d}")
+        TrackEnrolmentFactory(partner=partner, enrolled_on=date(2024, 1, 1))
+        certify(partner, 1)
+        BookingFactory(
+            transacting_partner=partner, amount=Decimal(2000), booked_on=date(2026, 5, 10)
+        )
+    assert count() == six
+    assert "23 partners" in client.get(url).content.decode()  # 3 + 20 movers
