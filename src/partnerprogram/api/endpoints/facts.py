@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from ninja import Path, Query, Router, Schema
 from pydantic import Field, create_model
@@ -51,6 +51,7 @@ from partnerprogram.api.writes import (
     rows_upsert,
 )
 from partnerprogram.core.records import KINDS
+from partnerprogram.sales.models import PartnerInvolvement
 
 router = Router()
 
@@ -60,6 +61,16 @@ KeyPath = Path(..., min_length=1, max_length=64, description="the external id")
 def _partner_any(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
     return qs.filter(
         Q(transacting_partner__external_id=value) | Q(influencing_partner__external_id=value)
+    )
+
+
+def _involved(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    return qs.filter(
+        Exists(
+            PartnerInvolvement.objects.filter(
+                opportunity=OuterRef("pk"), partner__external_id=value
+            )
+        )
     )
 
 
@@ -197,6 +208,7 @@ RESOURCES: tuple[Resource, ...] = (
             "opportunities",
             filters={
                 "customer": (_STR, "customer__external_id", "customer external id"),
+                "partner": (_STR, _involved, "external id of a partner involved"),
                 "stage": (
                     Literal[
                         "prospecting", "qualification", "proposal", "negotiation", "won", "lost"

@@ -1,0 +1,148 @@
+"""Program endpoints: versions (read), evaluation runs (trigger and read, the vendor only),
+assessments of the latest run and standings in effect on a date (a partner sees its own)."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from partnerprogram.programs.models import ProgramVersion
+from partnerprogram.programs.services import program_versions_load
+from partnerprogram.standings.models import Standing
+from tests.api.conftest import World, auth
+from tests.factories import TrackEnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+PROGRAM = """
+program: apitest
+name: API test program
+currency: EUR
+timezone: Europe/Paris
+version: "1"
+effective_from: 2026-07-01
+tiers: [ready, advanced]
+tracks:
+  solution_provider: {}
+requirements:
+  solution_provider:
+    advanced: {metric: certified_people, at_least: 1}
+"""
+
+
+@pytest.fixture
+def program(world: World, tmp_path: Path) -> ProgramVersion:
+    path = tmp_path / "apitest.yaml"
+    path.write_text(PROGRAM, encoding="utf-8")
+    program_versions_load(paths=[path])
+    TrackEnrolmentFactory(partner=world.a, track="solution_provider")
+    TrackEnrolmentFactory(partner=world.b, track="solution_provider")
+    return ProgramVersion.objects.get(program__key="apitest", version="1")
+
+
+def _run(client, world: World) -> dict:
+    response = client.post(
+        "/api/v1/evaluation-runs",
+        {"program": "apitest", "as_of": "2026-11-15"},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_program_versions_readable_by_partners(client, world: World, program) -> None:
+    listed = client.get("/api/v1/program-versions", **auth(world.a_token)).json()
+    assert [(v["program"], v["version"]) for v in listed["items"]] == [("apitest", "1")]
+    detail = client.get("/api/v1/program-versions/apitest/1", **auth(world.a_token)).json()
+    assert "advanced" in str(detail["definition"]["tiers"])
+    assert (
+        client.get("/api/v1/program-versions/apitest/9", **auth(world.a_token)).status_code == 404
+    )
+
+
+def test_partner_cannot_trigger_a_run(client, world: World, program) -> None:
+    response = client.post(
+        "/api/v1/evaluation-runs",
+        {"program": "apitest", "as_of": "2026-11-15"},
+        content_type="application/json",
+        **auth(world.a_token),
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_vendor_runs_and_both_partners_are_assessed(client, world: World, program) -> None:
+    run = _run(client, world)
+    # A and B each have one person holding EX280 earned 2025-05-01 (no expiry): one
+    # certified person each, the advanced threshold -> both advanced
+    assert (run["program"], run["version"], run["as_of"]) == ("apitest", "1", "2026-11-15")
+    assert run["partner_count"] == 2
+    assert run["summary"]["by_tier"] == {"ready": 0, "advanced": 2}
+    got = client.get(f"/api/v1/evaluation-runs/{run['id']}", **auth(world.vendor_token))
+    assert got.json()["id"] == run["id"]
+
+
+def test_unknown_program_is_a_422_pointing_at_program(client, world: World, program) -> None:
+    response = client.post(
+        "/api/v1/evaluation-runs",
+        {"program": "nope", "as_of": "2026-11-15"},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/program"
+
+
+def test_assessments_scoped(client, world: World, program) -> None:
+    _run(client, world)
+    mine = client.get("/api/v1/assessments", **auth(world.a_token)).json()
+    assert [(a["partner"], a["tier"]) for a in mine["items"]] == [("P-A1", "advanced")]
+    everyone = client.get("/api/v1/assessments", **auth(world.vendor_token)).json()
+    assert [a["partner"] for a in everyone["items"]] == ["P-A1", "P-A1B"]
+    own = client.get("/api/v1/partners/P-A1/assessment", **auth(world.a_token))
+    assert own.status_code == 200 and own.json()["tier"] == "advanced"
+    other = client.get("/api/v1/partners/P-A1B/assessment", **auth(world.a_token))
+    assert other.status_code == 404
+    assert (
+        client.get("/api/v1/partners/P-A1B/assessment", **auth(world.vendor_token)).status_code
+        == 200
+    )
+
+
+def test_standings_in_effect_scoped(client, world: World, program) -> None:
+    for partner, tier in ((world.a, "advanced"), (world.b, "ready")):
+        Standing.objects.create(
+            partner=partner,
+            track="",
+            tier=tier,
+            status="qualified",
+            valid_from=date(2026, 7, 1),
+            reason="test",
+            program_version=program,
+            decided_by="system:test",
+        )
+    # a later standing of A from 2026-12-01: on 2026-11-15 the first one is in effect
+    Standing.objects.create(
+        partner=world.a,
+        track="",
+        tier="ready",
+        status="lapsed",
+        valid_from=date(2026, 12, 1),
+        reason="test",
+        program_version=program,
+        decided_by="system:test",
+    )
+    mine = client.get("/api/v1/standings?on=2026-11-15", **auth(world.a_token)).json()
+    assert [(s["partner"], s["tier"]) for s in mine["items"]] == [("P-A1", "advanced")]
+    later = client.get("/api/v1/standings?on=2026-12-15", **auth(world.a_token)).json()
+    assert [(s["partner"], s["tier"]) for s in later["items"]] == [("P-A1", "ready")]
+    everyone = client.get("/api/v1/standings?on=2026-11-15", **auth(world.vendor_token)).json()
+    assert [(s["partner"], s["tier"]) for s in everyone["items"]] == [
+        ("P-A1", "advanced"),
+        ("P-A1B", "ready"),
+    ]
+    filtered = client.get(
+        "/api/v1/standings?on=2026-11-15&partner=P-A1B", **auth(world.a_token)
+    ).json()
+    assert filtered["count"] == 0
