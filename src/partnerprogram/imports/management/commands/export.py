@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from partnerprogram.core.exports import FORMATS, export_response
+from partnerprogram.core.exports import FORMATS, ExportFormat, export_response
 from partnerprogram.core.records import KINDS
 from partnerprogram.imports.exports import fact_rows_export
 
@@ -30,7 +30,9 @@ class Command(BaseCommand):
         if kind not in KINDS:
             raise CommandError(f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})", returncode=2)
         target = Path(options["file"])
-        fmt = options["format"] or ("xlsx" if target.suffix.lower() == ".xlsx" else "csv")
+        fmt: ExportFormat = options["format"] or (
+            "xlsx" if target.suffix.lower() == ".xlsx" else "csv"
+        )
         header, rows = fact_rows_export(kind=kind)
         count = 0
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
         response = export_response(counted(), header, filename=target.name, fmt=fmt)
         try:
             with target.open("wb") as out:
-                for chunk in response:  # type: ignore[attr-defined]
+                for chunk in response:
                     out.write(chunk)
         except OSError as exc:
             raise CommandError(f"{target}: cannot write ({exc.strerror})", returncode=2) from None
