@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 from pydantic import Field
 
 from partnerprogram.api import selectors
@@ -191,7 +191,8 @@ def evaluation_runs_create(request: HttpRequest, payload: EvaluationRunIn) -> An
         raise ApiProblem(422, str(exc), errors=[{"pointer": "/as_of", "detail": str(exc)}]) from exc
     run = evaluation.run
     assert run is not None
-    return 201, selectors.evaluation_runs_permitted(principal=principal_of(request)).get(pk=run.pk)
+    stored = selectors.evaluation_runs_permitted(principal=principal_of(request)).get(pk=run.pk)
+    return Status(201, stored)
 
 
 # -- assessments ---------------------------------------------------------------------------
