@@ -113,7 +113,7 @@ class RunForm(forms.Form):
         self.versions = versions
         _set_choices(self, "draft", [(d.pk, f"{d.name} ({d.program.key})") for d in drafts])
         _set_choices(self, "against", against_choices(versions))
-        _set_choices(self, "path", [("", _("None")), *(paths or [])])
+        _set_choices(self, "path", [("", _("No curve")), *(paths or [])])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
