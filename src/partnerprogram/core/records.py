@@ -299,6 +299,8 @@ class _Upsert:
         self.refs = [f for f in spec.fields if f.type == "ref"]
         self.vendor_only = [f.name for f in spec.fields if f.vendor_only]
         self.frozen = [*spec.scoped_frozen, *self.vendor_only]
+        self.required = {f.name for f in spec.fields if f.required}
+        self.single_key = spec.key == ("external_id",)
         self.input_model = spec.input_model
         # Within-call duplicate index: {hash(key): first row number}. Python's 64-bit hash of
         # the key string (or tuple) instead of the key itself: about 100 bytes per distinct
@@ -344,7 +346,12 @@ class _Upsert:
         if self.partner is not None and spec.owner and clean.get(spec.owner) is None:
             clean[spec.owner] = self.partner.external_id
 
-        key: tuple[str, ...] | None = tuple(_text(clean.get(k)) for k in spec.key)
+        key: tuple[str, ...] | None
+        if self.single_key:
+            value = clean.get("external_id")
+            key = None if value is None else (str(value),)
+        else:
+            key = tuple(_text(clean.get(k)) for k in spec.key)
         if key is not None and all(key):
             h = hash(key)
             first = self.seen.get(h)
@@ -362,7 +369,8 @@ class _Upsert:
         else:
             key = None
 
-        data = {k: v for k, v in clean.items() if v is not None or not fields[k].required}
+        required = self.required
+        data = {k: v for k, v in clean.items() if v is not None or k not in required}
         try:
             model = self.input_model.model_validate(data)
         except pydantic.ValidationError as exc:
@@ -371,7 +379,8 @@ class _Upsert:
                 fs = fields.get(name)
                 reject(number, name, clean.get(name), _reason(err, fs))
             return None
-        values = {k: getattr(model, k) for k in data}
+        validated = model.__dict__
+        values = {k: validated[k] for k in data}
         row = _Row(number=number, clean=clean, key=key, values=values, provided=frozenset(data))
         if self.partner is not None:
             bad = False
@@ -397,17 +406,23 @@ class _Upsert:
                 if value is not None:
                     wanted[f.ref_kind or ""].add(value)
         found: dict[str, dict[str, int]] = {}
-        for ref_kind, ids in wanted.items():
-            target = KINDS[ref_kind]
-            attr = target.field("external_id").model_attr
-            pks: dict[str, int] = {}
-            for batch in _batches(sorted(ids)):
-                pks.update(
-                    target.model._default_manager.filter(**{f"{attr}__in": batch}).values_list(
-                        attr, "pk"
-                    )
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for ref_kind, ids in wanted.items():
+                # Plain SQL: the key and the primary key need no conversion, and Django's
+                # per-parameter handling of ``__in`` costs more than the query here.
+                meta = KINDS[ref_kind].model._meta
+                key = meta.get_field(KINDS[ref_kind].field("external_id").model_attr)
+                assert isinstance(key, models.Field) and meta.pk is not None
+                head = (
+                    f"SELECT {qn(key.column)}, {qn(meta.pk.column)} FROM {qn(meta.db_table)} "
+                    f"WHERE {qn(key.column)} IN "
                 )
-            found[ref_kind] = pks
+                pks: dict[str, int] = {}
+                for batch in _batches(sorted(ids)):
+                    cursor.execute(head + "(" + ", ".join(["%s"] * len(batch)) + ")", batch)
+                    pks.update(cursor.fetchall())
+                found[ref_kind] = pks
         scope_pk = self.partner.pk if self.partner is not None else None
         kept = []
         for row in rows:
