@@ -1,0 +1,85 @@
+"""One error format: RFC 9457 problem details on every error status, no traceback leaked."""
+
+import pytest
+
+from tests.api.conftest import World, auth
+
+pytestmark = pytest.mark.django_db
+
+KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+
+
+def _problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) == KEYS
+    assert body["status"] == status
+    assert body["type"].startswith("urn:partnerprogram:problem:")
+    assert body["instance"] == response.wsgi_request.path
+    return body
+
+
+def test_401(client, world: World) -> None:
+    _problem(client.get("/api/v1/partners"), 401)
+
+
+def test_403(client, world: World) -> None:
+    body = _problem(client.get("/api/v1/evaluation-runs", **auth(world.a_token)), 403)
+    assert "vendor" in body["detail"]
+
+
+def test_404_object_and_unknown_path(client, world: World) -> None:
+    _problem(client.get("/api/v1/partners/NOPE", **auth(world.vendor_token)), 404)
+    body = _problem(client.get("/api/v1/nowhere/at/all", **auth(world.vendor_token)), 404)
+    assert "/api/v1/nowhere/at/all" in body["detail"]
+
+
+def test_405(client, world: World) -> None:
+    response = client.delete("/api/v1/partners/P-A1", **auth(world.vendor_token))
+    _problem(response, 405)
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "PUT"}
+
+
+def test_400_body_not_json(client, world: World) -> None:
+    response = client.post(
+        "/api/v1/people/bulk",
+        "{not json",
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    _problem(response, 400)
+
+
+def test_422_query_parameter(client, world: World) -> None:
+    body = _problem(client.get("/api/v1/people?limit=501", **auth(world.vendor_token)), 422)
+    assert [e["parameter"] for e in body["errors"]] == ["limit"]
+
+
+def test_422_body_pointer(client, world: World) -> None:
+    response = client.post(
+        "/api/v1/people/bulk",
+        {"items": [{"external_id": "X", "email": "x@example.test"}]},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    body = _problem(response, 422)
+    assert [e["pointer"] for e in body["errors"]] == ["/items/0/employed_from"]
+
+
+def test_nul_character_is_422_not_500(client, world: World) -> None:
+    _problem(client.get("/api/v1/people?email=a%00b", **auth(world.vendor_token)), 422)
+
+
+def test_500_sends_no_traceback(client, world: World, monkeypatch) -> None:
+    from partnerprogram.api.endpoints import program
+
+    def boom(_request):
+        raise RuntimeError("secret internals at /srv/app.py line 12")
+
+    monkeypatch.setattr(program, "principal_of", boom)
+    response = client.get("/api/v1/me", **auth(world.vendor_token))
+    body = _problem(response, 500)
+    assert "secret" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert body["errors"] == []
