@@ -171,6 +171,9 @@ def test_channel_manager_reads_and_runs_but_never_writes(world: World) -> None:
     assert "readonly" in html and "at_least: 5" in html
     assert "Validate and save" not in html
     assert "New draft from version" not in client.get(LIST).content.decode()
+    # a published version's text, read-only
+    html = client.get(f"{DRAFT}?from={_version().pk}").content.decode()
+    assert "readonly" in html and "at_least: 4" in html and "Validate and save" not in html
     writes = [
         {"draft": draft.pk, "name": "x", "yaml_text": PROGRAM},
         {"draft": draft.pk, "action": "delete"},
@@ -528,3 +531,19 @@ def test_run_page_query_count_does_not_grow_with_partners_or_movers(small: Progr
         )
     assert count() == six
     assert "23 partners" in client.get(url).content.decode()  # 3 + 20 movers
+
+
+@pytest.mark.django_db
+def test_result_page_in_french(small: ProgramDraft) -> None:
+    client = client_for(make_user("carol", "channel_manager"))
+    path = quote("requirements.solution_provider.premier.all[1].at_least")
+    url = f"{RUN}?draft={small.pk}&on={ON}&path={path}&start=2000&stop=6000&step=1000"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Matrice des transitions" in html
+    assert "Critères bloquants" in html
+    assert "Aucun niveau" in html
+    assert "7\xa0900\xa0EUR" in html  # the draft's benefit cost, French grouping
+    # SVG coordinates stay unlocalized (a decimal comma would break the drawing)
+    for attribute in (' y="', ' width="', ' y1="'):
+        for chunk in html.split(attribute)[1:]:
+            assert "," not in chunk.split('"')[0], chunk[:40]

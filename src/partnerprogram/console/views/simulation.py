@@ -264,8 +264,9 @@ def simulation_run(request: HttpRequest) -> HttpResponseBase:
     except (SimulationError, MissingRateError, ProgramError) as exc:
         context["error"] = str(exc)
         return render(request, "console/simulation/run.html", context, status=400)
-    from_tier = request.GET.get("from_tier") or None
-    to_tier = request.GET.get("to_tier") or None
+    # an unknown tier filters nothing (never an empty list that looks like a result)
+    from_tier = request.GET.get("from_tier") if request.GET.get("from_tier") in page.tiers else None
+    to_tier = request.GET.get("to_tier") if request.GET.get("to_tier") in page.tiers else None
     movers = movers_filter(page.movers, from_tier=from_tier, to_tier=to_tier)
     fmt = export_format(request.GET.get("format"))
     if fmt is not None:
