@@ -4,6 +4,7 @@ staff (tests/console/test_access.py walks this urlconf)."""
 from django.urls import path
 
 from partnerprogram.console import views
+from partnerprogram.console.views.tokens import tokens
 
 app_name = "console"
 
@@ -20,6 +21,7 @@ urlpatterns = [
     ),
     path("approvals/influence/<int:pk>/decide/", views.influence_decide, name="influence_decide"),
     path("claims/", views.claims, name="claims"),
+    path("tokens/", tokens, name="tokens"),
     path("imports/", views.imports, name="imports"),
     path("simulation/", views.simulation, name="simulation"),
     path("simulation/draft/", views.simulation_draft, name="simulation_draft"),

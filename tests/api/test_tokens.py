@@ -1,0 +1,114 @@
+"""API tokens: services, the ``token`` command and the console page (program admins only)."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from partnerprogram.accounts.models import Membership
+from partnerprogram.api.models import ApiToken
+from partnerprogram.api.services import TokenError, api_token_create, token_hash
+from partnerprogram.audit.models import AuditEvent
+from tests.api.conftest import CREATED, World, auth
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_stores_only_the_hash(world: World) -> None:
+    created = api_token_create(name="crm", partner=world.a, actor="user:amy", now=CREATED)
+    record = ApiToken.objects.get(pk=created.record.pk)
+    assert record.key_hash == token_hash(created.token) != created.token
+    assert record.prefix == created.token[:8]
+    # default lifetime: 90 days after creation
+    assert record.expires_at == CREATED + timedelta(days=90)
+    assert AuditEvent.objects.filter(action="api_token.created", actor="user:amy").count() == 1
+
+
+@pytest.mark.parametrize("days", [0, 367])
+def test_lifetime_bounds(world: World, days: int) -> None:
+    with pytest.raises(TokenError, match="1 to 366 days"):
+        api_token_create(name="x", partner=None, actor="test", expires_in_days=days)
+
+
+def test_command_create_json_list_revoke(client, world: World) -> None:
+    out = StringIO()
+    call_command("token", "create", "--partner", "P-A1", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["scope"] == "partner:P-A1" and data["prefix"] == data["token"][:8]
+    assert client.get("/api/v1/me", **auth(data["token"])).json()["partner"] == "P-A1"
+    out = StringIO()
+    call_command("token", "list", "--format", "json", stdout=out)
+    listed = {t["prefix"]: t for t in json.loads(out.getvalue())}
+    assert "token" not in listed[data["prefix"]]
+    call_command("token", "revoke", data["prefix"], stdout=StringIO())
+    assert client.get("/api/v1/me", **auth(data["token"])).status_code == 401
+
+
+def test_command_vendor_token(client, world: World) -> None:
+    out = StringIO()
+    call_command(
+        "token", "create", "--vendor", "--expires-in-days", "7", "--format", "json", stdout=out
+    )
+    data = json.loads(out.getvalue())
+    assert data["scope"] == "vendor"
+    assert client.get("/api/v1/me", **auth(data["token"])).json()["scope"] == "vendor"
+
+
+def test_command_unknown_partner_exits_2(world: World) -> None:
+    with pytest.raises(CommandError, match="P-NOPE") as exc:
+        call_command("token", "create", "--partner", "P-NOPE", stdout=StringIO())
+    assert exc.value.returncode == 2
+    with pytest.raises(CommandError, match="no API token"):
+        call_command("token", "revoke", "pp_nope0", stdout=StringIO())
+
+
+def _user(name: str, role: str, partner=None) -> Client:
+    user = get_user_model().objects.create_user(name, password="x-pass-2026")
+    Membership.objects.create(user=user, role=role, partner=partner)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_console_page_creates_shows_once_and_revokes(world: World) -> None:
+    admin = _user("pat", "program_admin")
+    response = admin.post(
+        "/console/tokens/",
+        {"action": "create", "name": "ERP sync", "partner": "P-A1B", "expires_in_days": "30"},
+    )
+    assert response.status_code == 200
+    token = response.context["created"].token
+    assert token in response.content.decode()
+    assert Client().get("/api/v1/me", **auth(token)).json()["partner"] == "P-A1B"
+    # the list shows the prefix, never the token again
+    listing = admin.get("/console/tokens/").content.decode()
+    assert token[:8] in listing and token not in listing
+    admin.post("/console/tokens/", {"action": "revoke", "prefix": token[:8]})
+    assert Client().get("/api/v1/me", **auth(token)).status_code == 401
+
+
+def test_console_page_refuses_channel_managers_and_partners(world: World) -> None:
+    manager = _user("chan", "channel_manager")
+    api_token_create(name="seen", partner=None, actor="test", now=CREATED)
+    page = manager.get("/console/tokens/")
+    # a channel manager sees the list, without the forms, and may not create or revoke
+    assert page.status_code == 200 and "seen" in page.content.decode()
+    assert 'name="action"' not in page.content.decode()
+    before = ApiToken.objects.count()
+    assert (
+        manager.post(
+            "/console/tokens/", {"action": "create", "name": "x", "expires_in_days": "3"}
+        ).status_code
+        == 403
+    )
+    assert ApiToken.objects.count() == before
+    partner = _user("amy", "partner_admin", world.a)
+    assert partner.get("/console/tokens/").status_code == 403
+    before = ApiToken.objects.count()
+    partner.post("/console/tokens/", {"action": "create", "name": "x", "expires_in_days": "3"})
+    assert ApiToken.objects.count() == before
