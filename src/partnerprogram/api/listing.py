@@ -59,17 +59,16 @@ def query_schema(spec: ListSpec) -> type[ListQuery]:
     if spec.orderings:
         choices = tuple(value for key in spec.orderings for value in (key, f"-{key}"))
         fields["ordering"] = (
-            Literal[choices],  # type: ignore[valid-type]
+            Literal[choices],
             Field(spec.default_ordering, description="field to sort by; - for descending"),
         )
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{_camel(spec.name)}Query", __base__=ListQuery, **fields
-    )
+    model: type[ListQuery] = create_model(f"{_camel(spec.name)}Query", __base__=ListQuery, **fields)
+    return model
 
 
 def page_schema(out: type[Schema]) -> type[Schema]:
     """``{count, limit, offset, items: [out]}``."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    model: type[Schema] = create_model(
         f"{out.__name__.removesuffix('Out')}Page",
         __base__=Schema,
         count=(int, Field(description="rows matching the filters (every page)")),
@@ -77,6 +76,7 @@ def page_schema(out: type[Schema]) -> type[Schema]:
         offset=(int, ...),
         items=(list[out], ...),  # type: ignore[valid-type]
     )
+    return model
 
 
 def queryset_filter(qs: QuerySet[Any], spec: ListSpec, query: Any) -> QuerySet[Any]:

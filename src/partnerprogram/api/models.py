@@ -49,7 +49,9 @@ class ApiToken(models.Model):
     @property
     def scope(self) -> str:
         """``vendor`` or ``partner:<external_id>``."""
-        return "vendor" if self.partner_id is None else f"partner:{self.partner.external_id}"
+        if self.partner is None:
+            return "vendor"
+        return f"partner:{self.partner.external_id}"
 
     def is_active(self, at: object = None) -> bool:
         """Not revoked and not expired at ``at`` (default now)."""

@@ -275,7 +275,8 @@ class AssessmentOut(Schema):
 
     @staticmethod
     def resolve_as_of(obj: Any) -> date:
-        return obj.run.as_of  # type: ignore[no-any-return]
+        as_of: date = obj.run.as_of
+        return as_of
 
     @staticmethod
     def resolve_partner(obj: Any) -> str:

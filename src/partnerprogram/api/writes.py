@@ -83,18 +83,22 @@ def item_schema(kind: str, *, with_key: bool) -> type[Schema]:
         else:
             fields[f.name] = (annotation | None, Field(None, description=description))
     suffix = "Item" if with_key else "Fields"
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    model: type[Schema] = create_model(
         f"{_camel(kind)}{suffix}", __base__=StrictSchema, __doc__=spec.help or None, **fields
     )
+    return model
 
 
 def bulk_schema(kind: str) -> type[Schema]:
     """``{items: [row]}`` (the limit of 10,000 rows is checked by the endpoint: 413)."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    item: Any = item_schema(kind, with_key=True)
+    items: Any = list[item]
+    model: type[Schema] = create_model(
         f"{_camel(kind)}Bulk",
         __base__=StrictSchema,
-        items=(list[item_schema(kind, with_key=True)], Field(description="1 to 10,000 rows")),  # type: ignore[misc]
+        items=(items, Field(description="1 to 10,000 rows")),
     )
+    return model
 
 
 def _pointer(error: RowError, *, bulk: bool) -> str:

@@ -55,6 +55,8 @@ from partnerprogram.sales.models import PartnerInvolvement
 
 router = Router()
 
+UpsertStatus: Any = Literal["created", "updated", "unchanged"]
+
 KeyPath = Path(..., min_length=1, max_length=64, description="the external id")
 
 
@@ -339,9 +341,10 @@ def _register(resource: Resource) -> None:
 
     def list_view(request: HttpRequest, query: Query[query_cls]) -> Any:  # type: ignore[valid-type]
         principal = principal_of(request)
+        fmt: Any = getattr(query, "format", "json")
         qs = queryset_filter(resource.selector(principal=principal), resource.listing, query)
-        if query.format in ("csv", "xlsx"):
-            return fact_export(resource, qs, query.format)
+        if fmt in ("csv", "xlsx"):
+            return fact_export(resource, qs, fmt)
         return list_page(qs, query, out)
 
     list_view.__name__ = f"{name}_list"
@@ -398,7 +401,7 @@ def _register(resource: Resource) -> None:
     upsert_cls = create_model(
         f"{out.__name__.removesuffix('Out')}Upsert",
         __base__=Schema,
-        status=(Literal["created", "updated", "unchanged"], ...),
+        status=(UpsertStatus, ...),
         item=(out, ...),
     )
 

@@ -38,7 +38,7 @@ def token_json(record: ApiToken) -> dict[str, Any]:
         "prefix": record.prefix,
         "name": record.name,
         "scope": record.scope,
-        "partner": record.partner.external_id if record.partner_id else None,
+        "partner": record.partner.external_id if record.partner is not None else None,
         "created_by": record.created_by,
         "created_at": record.created_at,
         "expires_at": record.expires_at,
