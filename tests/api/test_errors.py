@@ -83,3 +83,26 @@ def test_500_sends_no_traceback(client, world: World, monkeypatch) -> None:
     assert "secret" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
     assert body["errors"] == []
+
+
+def test_nul_in_body_is_422_not_500(client, world: World) -> None:
+    response = client.put(
+        "/api/v1/people/PER-X",
+        '{"partner": "P-A1", "email": "a\\u0000@example.test", "employed_from": "2020-01-01"}',
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    _problem(response, 422)
+
+
+def test_body_over_the_size_limit_is_413(client, world: World, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    items = [{"external_id": f"P{n}", "email": "x@example.test"} for n in range(100)]
+    response = client.post(
+        "/api/v1/people/bulk",
+        {"items": items},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    body = _problem(response, 413)
+    assert "1,000 bytes" in body["detail"]

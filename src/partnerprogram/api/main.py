@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -177,6 +178,11 @@ api.get_openapi_schema = _get_openapi_schema  # type: ignore[method-assign]
 # -- URL patterns: problems for 405, unknown paths and NUL characters ----------------------
 
 
+def _has_nul(body: bytes) -> bool:
+    """A JSON body carrying a NUL character, raw or escaped (PostgreSQL text cannot hold it)."""
+    return b"\x00" in body or b"\\u0000" in body
+
+
 def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         raw_query = request.META.get("QUERY_STRING", "")
@@ -186,6 +192,21 @@ def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 422,
                 "a NUL character is not allowed in the path or parameters",
                 errors=[{"parameter": "query", "detail": "NUL character"}],
+            )
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return problem_response(
+                request,
+                413,
+                f"the body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes: split the load",
+            )
+        if request.method in ("POST", "PUT", "PATCH") and _has_nul(body):
+            return problem_response(
+                request,
+                422,
+                "a NUL character (\\u0000) is not allowed in the body: no text field can store it",
+                errors=[{"pointer": "", "detail": "NUL character"}],
             )
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and response.get("Content-Type", "").startswith("text/html"):
