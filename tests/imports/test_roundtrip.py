@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from partnerprogram.core.exports import FORMATS, export_response
+from partnerprogram.core.exports import FORMATS, ExportFormat
 from partnerprogram.core.records import KINDS
-from partnerprogram.imports.exports import fact_rows_export
+from partnerprogram.imports.exports import fact_export_write, fact_rows_export
 from partnerprogram.partners.models import Partner
 from partnerprogram.sales.models import Booking, DealRegistration, Opportunity, PartnerInvolvement
 from tests.factories import (
@@ -123,14 +123,9 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
     return {kind: list(fact_rows_export(kind=kind)[1]) for kind in KINDS}
 
 
-def _write(kind: str, fmt: str, folder: Path) -> Path:
-    header, rows = fact_rows_export(kind=kind)
-    response = export_response(rows, header, filename=kind, fmt=fmt)  # type: ignore[arg-type]
+def _write(kind: str, fmt: ExportFormat, folder: Path) -> Path:
     path = folder / f"{kind}.{fmt}"
-    with path.open("wb") as out:
-        for chunk in response:  # type: ignore[attr-defined]
-            out.write(chunk)
-    response.close()
+    fact_export_write(kind=kind, path=path, fmt=fmt)
     return path
 
 
@@ -141,7 +136,9 @@ def _normalise(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_kind_reimports_unchanged_on_the_same_database(fmt: str, tmp_path: Path) -> None:
+def test_every_kind_reimports_unchanged_on_the_same_database(
+    fmt: ExportFormat, tmp_path: Path
+) -> None:
     _world()
     before = _snapshot()
     for kind in KINDS:
@@ -158,7 +155,9 @@ def test_every_kind_reimports_unchanged_on_the_same_database(fmt: str, tmp_path:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_an_export_recreates_identical_rows_on_an_empty_database(fmt: str, tmp_path: Path) -> None:
+def test_an_export_recreates_identical_rows_on_an_empty_database(
+    fmt: ExportFormat, tmp_path: Path
+) -> None:
     _world()
     before = _snapshot()
     files = {kind: _write(kind, fmt, tmp_path) for kind in KINDS}

@@ -11,11 +11,16 @@ with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'``, which the generic impo
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
 
+# the writers behind core.exports.export_response, used here to write a file rather than a
+# response (closing a response would signal the end of a request and close the connection)
+from partnerprogram.core.exports import ExportFormat, _csv_stream, _xlsx_file
 from partnerprogram.core.records import KINDS, kind_fields
 
 #: rows fetched per database round trip while streaming an export
@@ -53,3 +58,29 @@ def fact_rows_export(
     source = queryset if queryset is not None else spec.model._default_manager.all()
     rows = source.order_by("pk").values_list(*lookups).iterator(chunk_size=EXPORT_CHUNK)
     return header, rows
+
+
+def fact_export_write(*, kind: str, path: Path, fmt: ExportFormat) -> int:
+    """Write every fact of ``kind`` to ``path`` as ``fmt`` (``csv`` or ``xlsx``) with the same
+    writers and rules as the console's downloads (``core.exports``); returns the number of
+    rows. ``KeyError`` for an unknown kind, ``OSError`` when the file cannot be written."""
+    header, rows = fact_rows_export(kind=kind)
+    count = 0
+
+    def counted() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with path.open("wb") as out:
+        if fmt == "csv":
+            for chunk in _csv_stream(counted(), header):
+                out.write(chunk)
+        else:
+            workbook = _xlsx_file(counted(), header, path.stem)
+            try:
+                shutil.copyfileobj(workbook, out)
+            finally:
+                workbook.close()
+    return count

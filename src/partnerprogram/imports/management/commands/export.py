@@ -12,9 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from partnerprogram.core.exports import FORMATS, ExportFormat, export_response
+from partnerprogram.core.exports import FORMATS, ExportFormat
 from partnerprogram.core.records import KINDS
-from partnerprogram.imports.exports import fact_rows_export
+from partnerprogram.imports.exports import fact_export_write
 
 
 class Command(BaseCommand):
@@ -33,22 +33,8 @@ class Command(BaseCommand):
         fmt: ExportFormat = options["format"] or (
             "xlsx" if target.suffix.lower() == ".xlsx" else "csv"
         )
-        header, rows = fact_rows_export(kind=kind)
-        count = 0
-
-        def counted() -> Any:
-            nonlocal count
-            for row in rows:
-                count += 1
-                yield row
-
-        response = export_response(counted(), header, filename=target.name, fmt=fmt)
         try:
-            with target.open("wb") as out:
-                for chunk in response:
-                    out.write(chunk)
+            count = fact_export_write(kind=kind, path=target, fmt=fmt)
         except OSError as exc:
             raise CommandError(f"{target}: cannot write ({exc.strerror})", returncode=2) from None
-        finally:
-            response.close()
         self.stdout.write(f"{count:,} {kind} written to {target} ({fmt})\n")
