@@ -71,7 +71,7 @@ def cell_converter(spec: Any, column: str, formats: Any) -> Converter:
         if text is None:
             return None
         text = text.strip()
-        if not text or is_null(text):
+        if not text or (len(text) == 4 and is_null(text)):  # "" or NULL in any case
             return None
         return parse(text)
 
