@@ -12,7 +12,9 @@ import pytest
 
 from partnerprogram.programs import calibrate as calibration
 from partnerprogram.programs.calibrate import (
+    Calibration,
     CalibrationError,
+    Direction,
     calibrate,
     free_parse,
     target_parse,
@@ -31,7 +33,9 @@ from tests.simulation.calibration_fixtures import (
 )
 
 
-def _run(targets: list[str], *, free: list[str] | None = None, direction: str = "relax"):  # type: ignore[no-untyped-def]
+def _run(
+    targets: list[str], *, free: list[str] | None = None, direction: Direction = "relax"
+) -> Calibration:
     program = draft_program()
     return calibrate(
         program=program,
@@ -39,11 +43,11 @@ def _run(targets: list[str], *, free: list[str] | None = None, direction: str = 
         source="tiny.yaml",
         inputs=inputs(),
         targets=[target_parse(t, program=program) for t in targets],
-        free=free_parse(free or [], program=program, direction=direction),  # type: ignore[arg-type]
+        free=free_parse(free or [], program=program, direction=direction),
     )
 
 
-def _changes(result) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+def _changes(result: Calibration) -> dict[str, Decimal]:
     return {c.path: c.new for c in result.changes}
 
 
@@ -200,9 +204,10 @@ def test_bad_free(spec: str, reason: str) -> None:
 
 def test_default_bounds_by_direction() -> None:
     program = draft_program()
+    directions: tuple[Direction, ...] = ("relax", "tighten", "both")
     bounds = {
         d: {f.threshold.path: (f.low, f.high) for f in free_parse([], program=program, direction=d)}
-        for d in ("relax", "tighten", "both")
+        for d in directions
     }
     assert bounds["relax"][PREMIER_CERTIFIED] == (5, 10)
     assert bounds["tighten"][PREMIER_CERTIFIED] == (10, 15)
@@ -264,3 +269,16 @@ def test_bit_set_model_agrees_with_the_rules_on_nested_requirements() -> None:
         fast = model.outcome(masks).ge[1]
         full = calibration._outcome_of(model, calibration._full_tiers(changed, data)).ge[1]
         assert fast == full, combo
+
+
+def test_validation_of_only_the_flipped_partners_gives_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Large populations re-assess only partners whose changed checks flip (p2, p3, p6 here);
+    # calibrate() asserts the fast model and the rules agree on every partner either way.
+    full = _run(["keep:premier if-meets advanced"])
+    monkeypatch.setattr(calibration, "FULL_VALIDATION_MAX", 0)
+    partial = _run(["keep:premier if-meets advanced"])
+    assert partial.distribution_after == full.distribution_after
+    assert partial.changed_partners == full.changed_partners
+    assert calibration._indexes(0b1010_0001) == [0, 5, 7]

@@ -209,3 +209,17 @@ def test_command_refuses_bad_input(
     with pytest.raises(CommandError, match=message) as info:
         call_command("calibrate", "--draft", str(DRAFT), *args, stdout=StringIO())
     assert info.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_command_table_and_thresholds_list(reference: ReferenceSummary) -> None:
+    out = StringIO()
+    call_command("calibrate", "--draft", str(DRAFT), "--target", TARGET, stdout=out)
+    text = out.getvalue()
+    assert "Suggested changes (exact search" in text
+    assert "total relative change 56.7 %" in text  # 50 % + 6.7 %
+    assert "-          at_least: 10\n+          at_least: 5\n" in text
+    listing = StringIO()
+    call_command("calibrate", "--draft", str(DRAFT), "--list-thresholds", stdout=listing)
+    # 2026.1 has 15 thresholds: 3 + 3 solution provider, 2 + 2 consulting, 2 + 3 CCSP
+    assert listing.getvalue().count("requirements.") == 15

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 import heapq
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -80,6 +82,10 @@ EXACT_MAX_EVALUATIONS = 200_000
 #: When no single move helps, the greedy search tries pairs of moves among this many next
 #: candidates of each threshold.
 GREEDY_PAIR_CANDIDATES = 12
+#: Up to this many partners the calibrated version is re-assessed for every partner; beyond,
+#: only for the partners for whom a changed threshold check flips (the others' assessments
+#: cannot change).
+FULL_VALIDATION_MAX = 20_000
 #: Candidate values kept per threshold (beyond, an evenly spaced selection: see the docs).
 MAX_CANDIDATES = 400
 #: A suggestion is rounded to a "nice" number only when the rounding moves it by at most this
@@ -826,7 +832,8 @@ class Calibration:
     changed_partners: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (Decimals as strings would lose nothing; here numbers as in the YAML)."""
+        """JSON-ready dict (shape in ``docs/calibration.md``); numbers as JSON numbers (``int``
+        when whole), money in the program currency, ``relative`` a fraction (-0.5 = -50 %)."""
 
         def num(value: Decimal) -> int | float:
             return int(value) if value == value.to_integral_value() else float(value)
@@ -1202,17 +1209,52 @@ def _yaml_number(value: Decimal) -> str:
 # --------------------------------------------------------------------------- calibrate
 
 
-def _full_tiers(program: Program, inputs: CalibrationInputs) -> list[rules.Assessment]:
-    return [
-        rules.assess_partner(
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of thousands of small, acyclic result
+    objects are created (as ``engine`` does): it would rescan them over and over."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _indexes(mask: int) -> list[int]:
+    """Positions of the set bits of ``mask``, ascending."""
+    out: list[int] = []
+    for i, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            out += [i * 8 + bit for bit in range(8) if byte >> bit & 1]
+    return out
+
+
+def _full_tiers(
+    program: Program,
+    inputs: CalibrationInputs,
+    *,
+    only: Iterable[int] | None = None,
+    base: Sequence[rules.Assessment] | None = None,
+) -> list[rules.Assessment]:
+    """``rules.assess_partner`` for every partner (position order), or only for the positions
+    ``only``, the others copied from ``base``."""
+    out: list[rules.Assessment | None] = list(base) if base is not None else []
+    positions = range(len(inputs.partners)) if only is None else only
+    if only is None:
+        out = [None] * len(inputs.partners)
+    for p in positions:
+        pid, _ext, tracks, previous = inputs.partners[p]
+        out[p] = rules.assess_partner(
             program,
             tracks_enrolled=[t for t in tracks if t in program.tracks],
             values=inputs.values.get(pid, {}),
             previous_tier=previous,
             as_of=inputs.as_of,
         )
-        for pid, _ext, tracks, previous in inputs.partners
-    ]
+    assert all(a is not None for a in out)
+    return out  # type: ignore[return-value]
 
 
 def _outcome_of(model: _Model, assessments: Sequence[rules.Assessment]) -> _Outcome:
@@ -1271,8 +1313,31 @@ def calibrate(
     ``timings``, when given, receives the seconds spent in ``model`` (values per check, bit
     sets), ``search`` and ``validation`` (full rules on the draft and the calibrated version).
     """
+    with _no_cyclic_gc():
+        return _calibrate(
+            program=program,
+            text=text,
+            source=source,
+            inputs=inputs,
+            targets=targets,
+            free=free,
+            lang=lang,
+            laps=timings if timings is not None else {},
+        )
+
+
+def _calibrate(
+    *,
+    program: Program,
+    text: str,
+    source: str,
+    inputs: CalibrationInputs,
+    targets: Sequence[Target],
+    free: Sequence[Free],
+    lang: str,
+    laps: dict[str, float],
+) -> Calibration:
     clock = time.perf_counter()
-    laps = timings if timings is not None else {}
     model = _Model(program, inputs, lang)
     search = _Search(model, targets, free)
     laps["model"] = time.perf_counter() - clock
@@ -1346,7 +1411,16 @@ def calibrate(
         got = {t.path: t.value for t in thresholds_list(calibrated)}
         assert all(got[p] == v for p, v in values.items()), "YAML edit missed a threshold"
         diff = _unified_diff(text, calibrated_text, source)
-        after_assessments = _full_tiers(calibrated, inputs)
+        if model.size <= FULL_VALIDATION_MAX:
+            after_assessments = _full_tiers(calibrated, inputs)
+        else:  # only partners for whom a changed threshold check flips can change tier
+            flipped = 0
+            for j, k in enumerate(assign):
+                if k:
+                    flipped |= model.original[search.slots[j]] ^ search.masks[j][k]
+            after_assessments = _full_tiers(
+                calibrated, inputs, only=_indexes(flipped), base=draft_assessments
+            )
         after_outcome = _outcome_of(model, after_assessments)
         assert after_outcome.ge == model.outcome(search.masks_for(assign)).ge, (
             "calibration model disagrees with the rules"
@@ -1397,11 +1471,11 @@ def calibration_inputs(
     baseline: str = "previous",
     known_at: datetime | None = None,
 ) -> CalibrationInputs:
-    """Read the population of ``program`` as of ``as_of`` (``engine.population_select``), its
-    metric values (one aggregate query per metric reference, ``engine.metric_values``) and the
-    baseline tiers: ``previous`` (``Partner.previous_tier``, merged partners' best),
-    ``standings`` (overall standings in effect on ``as_of``) or a stored version of the same
-    program (evaluated as of ``as_of``, not stored). Reads only.
+    """Read the population of ``program`` as of ``as_of`` and its metric values, once
+    (``simulate.snapshot_take``: ``engine.population_select`` and one aggregate query per
+    metric reference), and the baseline tiers: ``previous`` (``Partner.previous_tier``, merged
+    partners' best), ``standings`` (overall standings in effect on ``as_of``) or a stored
+    version of the same program (evaluated as of ``as_of``, not stored). Reads only.
 
     Raises :class:`CalibrationError` for an unknown baseline version;
     ``core.money.MissingRateError`` when an amount cannot be converted.
