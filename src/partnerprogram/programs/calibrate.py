@@ -888,6 +888,11 @@ class Calibration:
         }
 
 
+def _change_cost(new: Decimal, old: Decimal) -> Decimal:
+    """|new − old| / old; the absolute change when the draft's value is 0."""
+    return abs(new - old) / old if old else abs(new - old)
+
+
 def _step(threshold: Threshold, places: int) -> Decimal:
     if threshold.unit == "money":
         return Decimal("0.01")
@@ -948,7 +953,7 @@ class _Search:
             for slot, cands in zip(self.slots, self.candidates, strict=True)
         ]
         self.costs = [
-            [abs(c - f.threshold.value) / f.threshold.value for c in cands]
+            [_change_cost(c, f.threshold.value) for c in cands]
             for f, cands in zip(self.free, self.candidates, strict=True)
         ]
         self.draft = model.outcome(model.original)
@@ -1388,7 +1393,7 @@ def _calibrate(
                 if all(model.measure(t, outcome, search.draft)[2] == 0 for t in targets):
                     search.candidates[j].append(nice)
                     search.masks[j].append(mask)
-                    search.costs[j].append(abs(nice - f.threshold.value) / f.threshold.value)
+                    search.costs[j].append(_change_cost(nice, f.threshold.value))
                     assign = (*assign[:j], len(search.candidates[j]) - 1, *assign[j + 1 :])
                     values[path] = nice
                     break
@@ -1448,7 +1453,7 @@ def _calibrate(
         changes=changes,
         found=assign is not None and all(o.met_after for o in outcomes),
         method=method if assign is not None else "none",
-        cost=sum((abs(c.relative) for c in changes), Decimal(0)),
+        cost=sum((_change_cost(c.new, c.old) for c in changes), Decimal(0)),
         evaluations=search.evaluations,
         free=list(free),
         distribution_before=_distribution(program, draft_assessments),
