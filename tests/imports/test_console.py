@@ -22,6 +22,9 @@ from tests.console.conftest import client_for, make_user
 from tests.factories import PartnerFactory
 from tests.imports.conftest import SALESFORCE
 
+#: session, user, membership, the runs' count and page (docs/console.md states it)
+HISTORY_QUERIES = 5
+
 
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -179,3 +182,31 @@ def test_data_export_reimports_unchanged_through_the_console(tmp_path: Path) -> 
     assert (run.created, run.updated, run.unchanged, run.rejected) == (0, 0, 2, 0)
     assert Partner.objects.get(external_id="P-1").name == "=Alpha"
     assert admin.get(reverse("console:imports"), {"data": "nope"}).status_code == 404
+
+
+def _history_queries(client: Client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("console:imports")).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_history_page_queries_do_not_grow_with_the_runs(staff: Client) -> None:
+    def run(n: int) -> None:
+        ImportRun.objects.create(
+            actor="user:carol",
+            kind="bookings",
+            mapping="generic",
+            file_name=f"b{n}.csv",
+            sha256=f"{n:064x}",
+            report={"errors": [{"row": 2, "column": "x", "value": "", "reason": "y"}] * 100},
+        )
+
+    run(0)
+    one = _history_queries(staff)
+    for n in range(1, 20):
+        run(n)
+    assert _history_queries(staff) == one == HISTORY_QUERIES
