@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -339,6 +339,89 @@ def _assess(
     )
 
 
+Values = Mapping[str, Decimal | None]
+Gate = Callable[[Values], bool]
+
+
+def _gate(node: Node, program: Program) -> Gate:
+    """A fast ``met`` test of a requirement node, the same as
+    ``rules.evaluate_requirement(node, ...).met`` without building result objects: comparisons
+    (fail closed on a missing or undefined value), ``all``, ``any``, ``at_least k``; scores and
+    shares are delegated to the rules."""
+    if isinstance(node, Comparison) and node.share_of is None:
+        key, threshold = node.ref.key, node.threshold
+        if node.comparator == "at_least":
+            return lambda v: (x := v.get(key)) is not None and x >= threshold
+        if node.comparator == "more_than":
+            return lambda v: (x := v.get(key)) is not None and x > threshold
+        if node.comparator == "at_most":
+            return lambda v: (x := v.get(key)) is not None and x <= threshold
+        return lambda v: (x := v.get(key)) is not None and x < threshold
+    if isinstance(node, AllNode):
+        every = [_gate(child, program) for child in node.children]
+        return lambda v: all(g(v) for g in every)
+    if isinstance(node, AnyNode):
+        some = [_gate(child, program) for child in node.children]
+        return lambda v: any(g(v) for g in some)
+    if isinstance(node, AtLeastNode):
+        parts, need = [_gate(child, program) for child in node.children], node.at_least
+        return lambda v: sum(1 for g in parts if g(v)) >= need
+    return lambda v: rules.evaluate_requirement(node, program=program, values=v).met
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A program's tiers as gates: ``tracks[track]`` lists ``(tier, gate | None)`` for the
+    offered tiers of the track, lowest first (``None``: no requirement, met)."""
+
+    refs: tuple[MetricRef, ...]
+    tracks: Mapping[str, tuple[tuple[str, Gate | None], ...]]
+    active: Mapping[str, bool]
+
+
+def _compile(program: Program, as_of: date) -> _Compiled:
+    tracks: dict[str, tuple[tuple[str, Gate | None], ...]] = {}
+    for track in program.tracks:
+        by_tier = program.requirements.get(track, {})
+        ranks = [program.tier_rank(t) for t in by_tier]
+        offered = program.tier_keys[: (max(ranks) if ranks else 0) + 1]
+        tracks[track] = tuple(
+            (tier, _gate(by_tier[tier], program) if tier in by_tier else None) for tier in offered
+        )
+    return _Compiled(
+        refs=tuple(sorted(program.metric_refs(), key=lambda r: r.key)),
+        tracks=tracks,
+        active={track: program.track_active(track, as_of) for track in program.tracks},
+    )
+
+
+class _Assessments(Mapping[int, rules.Assessment]):
+    """The full rule results of a program's partners, computed when read (movers only, in a
+    simulation) and kept."""
+
+    def __init__(self, program: Program, snapshot: MetricSnapshot) -> None:
+        self._program = program
+        self._snapshot = snapshot
+        self._rows = {row.id: row for row in snapshot.population(program)}
+        self._refs = sorted(program.metric_refs(), key=lambda r: r.key)
+        self._active = {t: program.track_active(t, snapshot.as_of) for t in program.tracks}
+        self._done: dict[int, rules.Assessment] = {}
+
+    def __getitem__(self, pid: int) -> rules.Assessment:
+        found = self._done.get(pid)
+        if found is None:
+            row = self._rows[pid]
+            found = _assess(self._program, self._refs, self._active, row, self._snapshot)
+            self._done[pid] = found
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 def tiers_assess(
     *,
     program: Program,
@@ -349,10 +432,13 @@ def tiers_assess(
 ) -> Outcome:
     """Apply ``program``'s rules to every partner of the snapshot (pure: no query).
 
-    ``label`` defaults to the program's version. With ``only`` (partner ids) and ``base``, only
-    those partners are re-assessed and the others keep ``base``'s results (used when a change
-    can only affect the partners of one track). Raises :class:`SimulationError` when the
-    snapshot does not cover ``program`` (:meth:`MetricSnapshot.covers`).
+    Tiers are decided by fast gates equivalent to the rules (``_gate``), then
+    ``rules.apply_grandfathering``; the full rule results (``Outcome.assessments``) are
+    computed only for the partners read. ``label`` defaults to the program's version. With
+    ``only`` (partner ids) and ``base``, only those partners are re-assessed and the others
+    keep ``base``'s tiers (used when a change can only affect the partners of one track).
+    Raises :class:`SimulationError` when the snapshot does not cover ``program``
+    (:meth:`MetricSnapshot.covers`).
     """
     if not snapshot.covers(program):
         raise SimulationError(
@@ -362,31 +448,49 @@ def tiers_assess(
     population = snapshot.population(program)
     tiers: dict[int, str | None]
     track_tiers: dict[int, Mapping[str, str | None]]
-    assessments: dict[int, rules.Assessment]
-    if only is not None and base is not None and base.assessments is not None:
+    if only is not None and base is not None:
         wanted = set(only)
         tiers = dict(base.tiers)
         track_tiers = dict(base.track_tiers or {})
-        assessments = dict(base.assessments)
         rows = [row for row in population if row.id in wanted]
     else:
-        tiers, track_tiers, assessments = {}, {}, {}
+        tiers, track_tiers = {}, {}
         rows = list(population)
-    refs = sorted(program.metric_refs(), key=lambda r: r.key)
-    active = {track: program.track_active(track, snapshot.as_of) for track in program.tracks}
+    compiled = _compile(program, snapshot.as_of)
+    rank = {tier: i for i, tier in enumerate(program.tier_keys)}
+    grandfathering = bool(program.grandfathering)
     with _no_cyclic_gc():
         for row in rows:
-            result = _assess(program, refs, active, row, snapshot)
-            assessments[row.id] = result
-            tiers[row.id] = result.tier
-            track_tiers[row.id] = {t: r.qualified_tier for t, r in result.tracks.items()}
+            values = partner_values(refs=compiled.refs, values=snapshot.values, pid=row.id)
+            per_track: dict[str, str | None] = {}
+            best, qualified = -1, None
+            for track in row.tracks:
+                offered = compiled.tracks.get(track)
+                if offered is None:
+                    continue
+                met = None
+                for tier, gate in offered:
+                    if gate is None or gate(values):
+                        met = tier
+                per_track[track] = met
+                if met is not None and compiled.active[track] and rank[met] > best:
+                    best, qualified = rank[met], met
+            if grandfathering:
+                qualified, _rule = rules.apply_grandfathering(
+                    program,
+                    previous_tier=row.previous_tier or None,
+                    qualified_tier=qualified,
+                    as_of=snapshot.as_of,
+                )
+            tiers[row.id] = qualified
+            track_tiers[row.id] = per_track
     return Outcome(
         label=label or program.version,
         kind="version",
         tiers=tiers,
         track_tiers=track_tiers,
         program=program,
-        assessments=assessments,
+        assessments=_Assessments(program, snapshot),
     )
 
 
@@ -725,50 +829,74 @@ def binding_requirements(
     ``tiers_assess(program=program, ...)`` on ``snapshot`` (its assessments are read: no
     re-evaluation). Rows follow the track order, then tiers lowest first, then the document.
     """
-    if outcome.assessments is None or outcome.program is not program:
+    if outcome.kind != "version" or outcome.program is not program:
         raise SimulationError("binding_requirements needs the outcome of tiers_assess(program)")
+    population = snapshot.population(program)
+    refs = sorted(program.metric_refs(), key=lambda r: r.key)
+    cache: dict[int, Values] = {}
+
+    def values_of(pid: int) -> Values:
+        found = cache.get(pid)
+        if found is None:
+            found = cache[pid] = partner_values(refs=refs, values=snapshot.values, pid=pid)
+        return found
+
+    track_tiers = outcome.track_tiers or {}
     rows: list[Binding] = []
-    for track, by_tier in program.requirements.items():
-        active = program.track_active(track, snapshot.as_of)
-        for tier in program.tier_keys:
-            node = by_tier.get(tier)
-            if node is None:
-                continue
-            rank = program.tier_rank(tier)
-            base = f"requirements.{track}.{tier}"
-            units = _units(node, base)
-            alone = [0] * len(units)
-            together = [0] * len(units)
-            below = 0
-            for assessment in outcome.assessments.values():
-                track_result = assessment.tracks.get(track)
-                if track_result is None:
+    with _no_cyclic_gc():
+        for track, by_tier in program.requirements.items():
+            active = program.track_active(track, snapshot.as_of)
+            for tier in program.tier_keys:
+                node = by_tier.get(tier)
+                if node is None:
                     continue
-                held = track_result.qualified_tier
-                if held is not None and program.tier_rank(held) >= rank:
-                    continue
-                below += 1
-                result = track_result.tier_result(tier).requirement
-                assert result is not None
-                failed, single = _failed_units(node, result)
-                for i in failed:
-                    if single:
-                        alone[i] += 1
+                rank = program.tier_rank(tier)
+                base = f"requirements.{track}.{tier}"
+                units = _units(node, base)
+                gates: list[Gate] | None = None
+                required = 0
+                if isinstance(node, AllNode | AnyNode | AtLeastNode):
+                    gates = [_gate(child, program) for child in node.children]
+                    required = (
+                        node.at_least
+                        if isinstance(node, AtLeastNode)
+                        else (len(gates) if isinstance(node, AllNode) else 1)
+                    )
+                alone = [0] * len(units)
+                together = [0] * len(units)
+                below = 0
+                for row in population:
+                    if track not in row.tracks:
+                        continue
+                    held = track_tiers.get(row.id, {}).get(track)
+                    if held is not None and program.tier_rank(held) >= rank:
+                        continue
+                    below += 1
+                    values = values_of(row.id)
+                    if gates is not None:
+                        failed = [i for i, gate in enumerate(gates) if not gate(values)]
+                        single = len(gates) - len(failed) + 1 >= required
                     else:
-                        together[i] += 1
-            rows.extend(
-                Binding(
-                    track=track,
-                    tier=tier,
-                    requirement=path,
-                    label=label,
-                    alone=alone[i],
-                    together=together[i],
-                    below=below,
-                    track_active=active,
+                        result = rules.evaluate_requirement(node, program=program, values=values)
+                        failed, single = _failed_units(node, result)
+                    for i in failed:
+                        if single:
+                            alone[i] += 1
+                        else:
+                            together[i] += 1
+                rows.extend(
+                    Binding(
+                        track=track,
+                        tier=tier,
+                        requirement=path,
+                        label=label,
+                        alone=alone[i],
+                        together=together[i],
+                        below=below,
+                        track_active=active,
+                    )
+                    for i, (path, _node, label) in enumerate(units)
                 )
-                for i, (path, _node, label) in enumerate(units)
-            )
     return rows
 
 
