@@ -210,3 +210,16 @@ def test_history_page_queries_do_not_grow_with_the_runs(staff: Client) -> None:
     for n in range(1, 20):
         run(n)
     assert _history_queries(staff) == one == HISTORY_QUERIES
+
+
+@pytest.mark.django_db
+def test_a_strict_preview_with_rejected_rows_offers_no_apply(staff: Client) -> None:
+    # no account stored: all 38 opportunities are rejected (test_salesforce.py)
+    preview_id = _run_id(
+        _upload(
+            staff, SALESFORCE / "opportunityData.csv", "opportunities", "salesforce", strict="on"
+        )
+    )
+    page = staff.get(reverse("console:imports"), {"run": preview_id}).content.decode()
+    assert 'name="run"' not in page
+    assert "All or nothing was asked" in page

@@ -140,7 +140,10 @@ def _run_page(request: HttpRequest) -> HttpResponseBase:
         "errors_total": len(errors),
         "created_ids": list(report.get("created_ids", []))[:SHOWN],
         "updated_ids": list(report.get("updated_ids", []))[:SHOWN],
-        "can_apply": run.dry_run and upload_path(run.sha256) is not None,
+        # a strict preview with rejected rows would apply nothing: not offered
+        "can_apply": run.dry_run
+        and not (run.strict and run.rejected)
+        and upload_path(run.sha256) is not None,
         "shown": SHOWN,
     }
     return render(request, "console/imports/run.html", context)
