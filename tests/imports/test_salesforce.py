@@ -138,9 +138,7 @@ def test_product_line_and_currency_can_be_set_for_the_file() -> None:
         defaults={"product_line": "widgets", "currency": "EUR"},
     )
     assert report.created == 8
-    assert set(Opportunity.objects.values_list("product_line", "currency")) == {
-        ("widgets", "EUR")
-    }
+    assert set(Opportunity.objects.values_list("product_line", "currency")) == {("widgets", "EUR")}
 
 
 @pytest.mark.django_db
@@ -170,18 +168,21 @@ def test_deleted_rows_are_rejected_and_timestamps_take_the_paris_date(write_csv)
 
 def test_every_salesforce_default_stage_has_a_stage() -> None:
     # Salesforce's default sales process, in order (Setup > Opportunity Stages)
-    assert [STAGES[s.casefold()] for s in (
-        "Prospecting",
-        "Qualification",
-        "Needs Analysis",
-        "Value Proposition",
-        "Id. Decision Makers",
-        "Perception Analysis",
-        "Proposal/Price Quote",
-        "Negotiation/Review",
-        "Closed Won",
-        "Closed Lost",
-    )] == [
+    assert [
+        STAGES[s.casefold()]
+        for s in (
+            "Prospecting",
+            "Qualification",
+            "Needs Analysis",
+            "Value Proposition",
+            "Id. Decision Makers",
+            "Perception Analysis",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+            "Closed Lost",
+        )
+    ] == [
         "prospecting",
         "qualification",
         "qualification",
