@@ -4,9 +4,13 @@ body schema). Requests alternate between the vendor token and
 partner A's token. Bounded: ``max_examples`` per operation keeps the run to about a minute."""
 
 import itertools
+from collections.abc import Iterator
 
+import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -31,6 +35,18 @@ CHECKS = [
 
 #: alternates the persona of successive requests: the vendor, then partner A, ...
 _calls = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Schemathesis calls the WSGI handler directly, which closes "old" database connections
+    at each request's start and end; inside the test's transaction that would close it (on
+    PostgreSQL). Django's own test client disconnects the same handler."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

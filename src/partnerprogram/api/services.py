@@ -107,7 +107,7 @@ def api_token_revoke(*, prefix: str, actor: str, now: datetime | None = None) ->
     at = now or timezone.now()
     with transaction.atomic():
         record = (
-            ApiToken.objects.select_for_update()
+            ApiToken.objects.select_for_update(of=("self",))
             .select_related("partner")
             .filter(prefix=prefix)
             .first()
