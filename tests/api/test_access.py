@@ -83,6 +83,29 @@ def test_vendor_gets_both_partners_rows(client, world: World, resource: str) -> 
         assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/v1/deal-registrations/DR-A1B",
+            {
+                "customer_name": "Client A1B",
+                "product_line": "rhel",
+                "estimated_amount": "1.00",
+                "currency": "EUR",
+                "registered_on": "2026-10-01",
+            },
+        ),
+        ("/api/v1/people/PER-A1B", {"email": "x@example.test", "employed_from": "2020-01-01"}),
+    ],
+)
+def test_put_on_other_partners_writable_rows_is_404(client, world: World, path, body) -> None:
+    before = client.get(path, **auth(world.vendor_token)).json()
+    response = client.put(path, body, content_type="application/json", **auth(world.a_token))
+    assert response.status_code == 404
+    assert client.get(path, **auth(world.vendor_token)).json() == before
+
+
 def test_put_on_other_partners_person_is_404_and_writes_nothing(client, world: World) -> None:
     response = client.put(
         "/api/v1/people/PER-A1B",
