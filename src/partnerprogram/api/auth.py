@@ -60,7 +60,15 @@ def vendor_required(request: HttpRequest) -> Principal:
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>`` against stored token hashes."""
+    """``Authorization: Bearer <token>`` against stored token hashes. Another scheme is not
+    this authentication (None: a 401 in the end); the header's value is never logged."""
+
+    def __call__(self, request: HttpRequest) -> Principal | None:
+        value = request.headers.get("Authorization") or ""
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         record = api_token_authenticate(token=token.strip())
