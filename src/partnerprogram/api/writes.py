@@ -17,8 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
-from pydantic import ConfigDict, Field, StringConstraints, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from partnerprogram.api.auth import Principal
 from partnerprogram.api.problems import ApiProblem, error_summary, json_pointer
@@ -29,8 +28,10 @@ from partnerprogram.core.upserts import FieldSpec, RowError, UpsertRefused, Upse
 BULK_MAX = 10_000
 
 
-class StrictSchema(Schema):
-    """A request body: unknown properties are refused (422), not silently dropped."""
+class StrictSchema(BaseModel):
+    """A request body: unknown properties are refused (422), not silently dropped. A plain
+    pydantic model (ninja's ``Schema`` wraps every value for ORM reads: 5x slower on 10,000
+    rows)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,7 +65,7 @@ def _annotation(spec: FieldSpec) -> Any:
     return base
 
 
-def item_schema(kind: str, *, with_key: bool) -> type[Schema]:
+def item_schema(kind: str, *, with_key: bool) -> type[BaseModel]:
     """The request schema of one row of ``kind``: its canonical fields (documented in
     ``docs/imports.md``), required ones required, unknown properties refused. Without
     ``with_key`` the key fields are left out (the path gives them). The owner field
@@ -83,17 +84,17 @@ def item_schema(kind: str, *, with_key: bool) -> type[Schema]:
         else:
             fields[f.name] = (annotation | None, Field(None, description=description))
     suffix = "Item" if with_key else "Fields"
-    model: type[Schema] = create_model(
+    model: type[BaseModel] = create_model(
         f"{_camel(kind)}{suffix}", __base__=StrictSchema, __doc__=spec.help or None, **fields
     )
     return model
 
 
-def bulk_schema(kind: str) -> type[Schema]:
+def bulk_schema(kind: str) -> type[BaseModel]:
     """``{items: [row]}`` (the limit of 10,000 rows is checked by the endpoint: 413)."""
     item: Any = item_schema(kind, with_key=True)
     items: Any = list[item]
-    model: type[Schema] = create_model(
+    model: type[BaseModel] = create_model(
         f"{_camel(kind)}Bulk",
         __base__=StrictSchema,
         items=(items, Field(description="1 to 10,000 rows")),
