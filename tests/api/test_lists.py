@@ -92,6 +92,22 @@ def test_xlsx_export(client, world: World) -> None:
     assert rows[0][header.index("external_id")] == "BK-A1"
 
 
+def test_accept_header_asks_for_csv(client, world: World) -> None:
+    response = client.get("/api/v1/cloud-usage", HTTP_ACCEPT="text/csv", **auth(world.a_token))
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    # header + A's one row
+    assert len(text.strip().splitlines()) == 2 and "CU-A1" in text and "CU-A1B" not in text
+    as_json = client.get("/api/v1/cloud-usage", HTTP_ACCEPT="*/*", **auth(world.a_token))
+    assert as_json["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_program_lists_export_too(client, world: World) -> None:
+    response = client.get("/api/v1/program-versions?format=csv", **auth(world.a_token))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("program,version,effective_from")
+
+
 def _queries(client, path: str, token: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, **auth(token))

@@ -146,3 +146,49 @@ def test_standings_in_effect_scoped(client, world: World, program) -> None:
         "/api/v1/standings?on=2026-11-15&partner=P-A1B", **auth(world.a_token)
     ).json()
     assert filtered["count"] == 0
+
+
+def _count_queries(client, path: str, token: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path, **auth(token)).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_budget_of_program_lists(client, world: World, program) -> None:
+    from tests.factories import PartnerFactory
+
+    client.get("/api/v1/me", **auth(world.vendor_token))  # last use recorded once
+    paths = ["/api/v1/assessments", "/api/v1/standings?on=2026-11-15", "/api/v1/evaluation-runs"]
+    _run(client, world)
+    for partner in (world.a, world.b):
+        Standing.objects.create(
+            partner=partner,
+            track="",
+            tier="ready",
+            status="qualified",
+            valid_from=date(2026, 7, 1),
+            reason="test",
+            program_version=program,
+            decided_by="system:test",
+        )
+    few = [_count_queries(client, p, world.vendor_token) for p in paths]
+    for _ in range(18):
+        partner = PartnerFactory()
+        TrackEnrolmentFactory(partner=partner, track="solution_provider")
+        Standing.objects.create(
+            partner=partner,
+            track="",
+            tier="ready",
+            status="qualified",
+            valid_from=date(2026, 7, 1),
+            reason="test",
+            program_version=program,
+            decided_by="system:test",
+        )
+    _run(client, world)
+    many = [_count_queries(client, p, world.vendor_token) for p in paths]
+    assert client.get("/api/v1/assessments", **auth(world.vendor_token)).json()["count"] == 20
+    assert few == many

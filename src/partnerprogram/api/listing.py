@@ -129,6 +129,25 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
 
 
+_ACCEPTED = {
+    "text/csv": "csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+def requested_format(request: Any, query: Any) -> str:
+    """``json``, ``csv`` or ``xlsx``: the ``format`` parameter, else an ``Accept`` header
+    naming only CSV or XLSX (``Accept: text/csv``)."""
+    fmt = str(getattr(query, "format", "json") or "json")
+    if fmt != "json":
+        return fmt
+    accept = [part.split(";")[0].strip() for part in request.headers.get("Accept", "").split(",")]
+    wanted = {_ACCEPTED[a] for a in accept if a in _ACCEPTED}
+    if len(wanted) == 1 and not any(a in ("application/json", "*/*") for a in accept):
+        return wanted.pop()
+    return "json"
+
+
 def list_export(
     *,
     header: Sequence[str],

@@ -27,6 +27,7 @@ from partnerprogram.api.listing import (
     page_schema,
     query_schema,
     queryset_filter,
+    requested_format,
     schema_rows,
 )
 from partnerprogram.api.problems import ApiProblem
@@ -341,7 +342,7 @@ def _register(resource: Resource) -> None:
 
     def list_view(request: HttpRequest, query: Query[query_cls]) -> Any:  # type: ignore[valid-type]
         principal = principal_of(request)
-        fmt: Any = getattr(query, "format", "json")
+        fmt: Any = requested_format(request, query)
         qs = queryset_filter(resource.selector(principal=principal), resource.listing, query)
         if fmt in ("csv", "xlsx"):
             return fact_export(resource, qs, fmt)

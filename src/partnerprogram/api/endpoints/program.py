@@ -22,6 +22,7 @@ from partnerprogram.api.listing import (
     page_schema,
     query_schema,
     queryset_filter,
+    requested_format,
     schema_rows,
 )
 from partnerprogram.api.problems import ApiProblem
@@ -51,9 +52,10 @@ ID_MAX = 2**62
 
 def _listed(request: HttpRequest, qs: QuerySet[Any], spec: ListSpec, query: Any, out: Any) -> Any:
     qs = queryset_filter(qs, spec, query)
-    if query.format in ("csv", "xlsx"):
+    fmt: Any = requested_format(request, query)
+    if fmt in ("csv", "xlsx"):
         header, rows = schema_rows(qs, out)
-        return list_export(header=header, rows=rows, name=spec.name, fmt=query.format)
+        return list_export(header=header, rows=rows, name=spec.name, fmt=fmt)
     return list_page(qs, query, out)
 
 
