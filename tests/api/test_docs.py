@@ -37,3 +37,10 @@ def test_openapi_documents_problems_and_exports(client) -> None:
     }
     schemes = document["components"]["securitySchemes"]
     assert schemes["BearerToken"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_root_points_at_the_documents(client) -> None:
+    assert client.get("/api/v1/").json() == {
+        "openapi": "/api/v1/openapi.json",
+        "docs": "/api/v1/docs",
+    }

@@ -222,6 +222,13 @@ def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+def _index(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        json.dumps({"openapi": request.path + "openapi.json", "docs": request.path + "docs"}),
+        content_type="application/json",
+    )
+
+
 def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problem_response(request, 404, f"no API path /api/v1/{rest}")
 
@@ -234,6 +241,7 @@ def urls() -> tuple[list[Any], str, str]:
         if isinstance(pattern, URLPattern):
             pattern.callback = _guard(pattern.callback)
         wrapped.append(pattern)
+    wrapped.append(path("", _index, name="index"))
     wrapped.append(path("<path:rest>", _unknown, name="unknown"))
     return wrapped, app_name, namespace
 
