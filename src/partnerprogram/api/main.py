@@ -241,7 +241,7 @@ def urls() -> tuple[list[Any], str, str]:
         if isinstance(pattern, URLPattern):
             pattern.callback = _guard(pattern.callback)
         wrapped.append(pattern)
-    wrapped.append(path("", _index, name="index"))
+    wrapped.insert(0, path("", _index, name="index"))
     wrapped.append(path("<path:rest>", _unknown, name="unknown"))
     return wrapped, app_name, namespace
 
