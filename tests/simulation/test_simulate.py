@@ -537,3 +537,20 @@ def test_against_standings(
     # priced with version 1 (in force on the date): A and B gold, 10 % of 150k + 1,000 MDF
     # each; C ready, 5 % of 60k -> 16,000 + 16,000 + 3,000
     assert result.cost["standings"].total == 35000
+
+
+def test_grandfathering_in_the_draft(population: dict[str, object]) -> None:
+    """The draft plus: previous gold partners keep gold while they qualify for ready."""
+    text = DRAFT.replace(
+        "benefits:",
+        "grandfathering:\n"
+        "  - {keep: gold, for: {was: gold, tier_on: 2026-06-30}, while_qualifying_for: ready}\n"
+        "benefits:",
+    )
+    program = load_program_text(text, source="grandfathering")
+    result = simulation_run(draft=program, against="previous", as_of=AS_OF)
+    # gold: A, F by the criteria, B (previous gold, 2 people < 3, enrolled: ready) by the rule
+    assert result.distribution["2"] == {"gold": 3, "ready": 5, "none": 1}
+    assert result.outcome.grandfathered == {population["B"].pk}  # type: ignore[attr-defined]
+    # B no longer moves; E (none -> ready) is the only mover
+    assert [m.external_id for m in result.movers] == ["E"]

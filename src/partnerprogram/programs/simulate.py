@@ -272,9 +272,11 @@ class Outcome:
     or ``previous`` (``Partner.previous_tier``). ``tiers``: ``{partner id: tier | None}``
     (overall, after grandfathering); ``track_tiers``: ``{partner id: {track: tier | None}}``
     (tier met in each enrolled track, ``None`` for ``previous``, which has no tracks);
-    ``assessments``: the rule results (``kind == "version"`` only); ``program``: the evaluated
-    program (``version``) or the one whose tiers and benefits apply (``standings``: the version
-    in force, ``previous``: the draft's).
+    ``assessments``: the full rule results (``kind == "version"`` only; computed for a partner
+    when read, without ``next_tier``); ``grandfathered``: the partners whose tier a
+    grandfathering rule raised; ``program``: the evaluated program (``version``) or the one
+    whose tiers and benefits apply (``standings``: the version in force, ``previous``: the
+    draft's).
     """
 
     label: str
@@ -283,6 +285,7 @@ class Outcome:
     track_tiers: Mapping[int, Mapping[str, str | None]] | None
     program: Program | None
     assessments: Mapping[int, rules.Assessment] | None = None
+    grandfathered: frozenset[int] = frozenset()
 
     def tier_of(self, pid: int) -> str:
         """The tier of partner ``pid``, :data:`NONE` when it has none."""
@@ -457,6 +460,7 @@ def tiers_assess(
         tiers, track_tiers = {}, {}
         rows = list(population)
     compiled = _compile(program, snapshot.as_of)
+    kept: set[int] = set(base.grandfathered) if (only is not None and base is not None) else set()
     rank = {tier: i for i, tier in enumerate(program.tier_keys)}
     grandfathering = bool(program.grandfathering)
     with _no_cyclic_gc():
@@ -476,12 +480,16 @@ def tiers_assess(
                 if met is not None and compiled.active[track] and rank[met] > best:
                     best, qualified = rank[met], met
             if grandfathering:
-                qualified, _rule = rules.apply_grandfathering(
+                qualified, rule = rules.apply_grandfathering(
                     program,
                     previous_tier=row.previous_tier or None,
                     qualified_tier=qualified,
                     as_of=snapshot.as_of,
                 )
+                if rule is not None:
+                    kept.add(row.id)
+                else:
+                    kept.discard(row.id)
             tiers[row.id] = qualified
             track_tiers[row.id] = per_track
     return Outcome(
@@ -491,6 +499,7 @@ def tiers_assess(
         track_tiers=track_tiers,
         program=program,
         assessments=_Assessments(program, snapshot),
+        grandfathered=frozenset(kept),
     )
 
 
@@ -978,17 +987,23 @@ def benefit_cost(
 class Reason:
     """A requirement that moves a partner: under ``side`` (a label), tier ``tier`` of
     ``track``, the requirement at ``path`` (``requirements.<track>.<tier>.all[1]``) is failed
-    by ``missing`` (``text`` says it in words); ``value`` against ``threshold``."""
+    by ``missing`` (``text`` says it in words, built when read); ``value`` against
+    ``threshold``."""
 
     side: str
     track: str
     tier: str
     path: str
     label: str
-    text: str
+    sentence: rules.Text | rules.LazyText = field(repr=False)
     value: Decimal | None
     threshold: Decimal | None
     missing: Decimal | None
+
+    @property
+    def text(self) -> str:
+        """The shortfall in English (``2 more certified people``)."""
+        return self.sentence.get("en")
 
 
 @dataclass(frozen=True)
@@ -1125,42 +1140,55 @@ class SimulationResult:
         }
 
 
-def _reasons_for(outcome: Outcome, pid: int, tier: str, side: str) -> tuple[Reason, ...]:
-    """What ``pid`` fails for ``tier`` under ``outcome`` (a version), on the enrolled active
-    track where it fails fewest (ties: track order)."""
-    program = outcome.program
-    if outcome.assessments is None or program is None or tier not in program.tier_keys:
+def _reasons_for(
+    program: Program | None,
+    tracks: Sequence[str],
+    values: Values | None,
+    tier: str,
+    side: str,
+    labels: dict[tuple[str, str, str], str],
+    as_of: date,
+) -> tuple[Reason, ...]:
+    """What a partner (enrolled in ``tracks``, with ``values``) fails for ``tier`` under
+    ``program``, on the active track where it fails fewest (ties: track order); nothing when
+    it meets ``tier`` on one of them. Evaluates only that tier's requirement."""
+    if program is None or values is None or tier not in program.tier_keys:
         return ()
-    assessment = outcome.assessments.get(pid)
-    if assessment is None:
-        return ()
+    rank = program.tier_rank(tier)
     best: tuple[Reason, ...] | None = None
-    for track, result in assessment.tracks.items():
-        if not result.active:
+    for track in tracks:
+        if track not in program.tracks or not program.track_active(track, as_of):
             continue
-        tier_result = result.tier_result(tier)
-        if not tier_result.offered or tier_result.requirement is None:
-            continue
-        if tier_result.met:
+        by_tier = program.requirements.get(track, {})
+        top = max((program.tier_rank(t) for t in by_tier), default=0)
+        if rank > top:
+            continue  # not offered in this track
+        node = by_tier.get(tier)
+        if node is None:
             return ()
-        node = program.requirement(track, tier)
-        assert node is not None
-        items = tuple(
-            Reason(
-                side=side,
-                track=track,
-                tier=tier,
-                path=f"requirements.{track}.{tier}" + (f".{s.path}" if s.path else ""),
-                label=_node_label(_node_at(node, s.path), s.path or tier),
-                text=s.text.get("en"),
-                value=s.value,
-                threshold=s.threshold,
-                missing=s.missing,
+        result = rules.evaluate_requirement(node, program=program, values=values)
+        if result.met:
+            return ()
+        items = []
+        for short in rules.shortfalls(result, currency=program.currency):
+            key = (track, tier, short.path)
+            if key not in labels:
+                labels[key] = _node_label(_node_at(node, short.path), short.path or tier)
+            items.append(
+                Reason(
+                    side=side,
+                    track=track,
+                    tier=tier,
+                    path=f"requirements.{track}.{tier}" + (f".{short.path}" if short.path else ""),
+                    label=labels[key],
+                    sentence=short.text,
+                    value=short.value,
+                    threshold=short.threshold,
+                    missing=short.missing,
+                )
             )
-            for s in rules.shortfalls(tier_result.requirement, currency=program.currency)
-        )
         if best is None or len(items) < len(best):
-            best = items
+            best = tuple(items)
     return best or ()
 
 
@@ -1282,6 +1310,7 @@ def simulation_run(
             track_tiers=after.track_tiers,
             program=after.program,
             assessments=after.assessments,
+            grandfathered=after.grandfathered,
         )
     population = snapshot.population(draft)
     pids = [row.id for row in population]
@@ -1314,16 +1343,29 @@ def simulation_run(
     )
     cost_key = _cost_ref().key
     movers: list[Mover] = []
+    labels: dict[tuple[str, str, str], str] = {}
+    before_labels: dict[tuple[str, str, str], str] = {}
+    after_refs = sorted(draft.metric_refs(), key=lambda r: r.key)
+    before_refs = (
+        sorted(before.program.metric_refs(), key=lambda r: r.key)
+        if before.kind == "version" and before.program is not None
+        else None
+    )
     for row in population:
         f, t = before.tier_of(row.id), after.tier_of(row.id)
         if f == t:
             continue
         down = order(t) < order(f)
         if down:
-            reasons = _reasons_for(after, row.id, f, after.label)
+            inputs = partner_values(refs=after_refs, values=snapshot.values, pid=row.id)
+            reasons = _reasons_for(draft, row.tracks, inputs, f, after.label, labels, as_of)
+        elif before_refs is not None:
+            inputs = partner_values(refs=before_refs, values=snapshot.values, pid=row.id)
+            reasons = _reasons_for(
+                before.program, row.tracks, inputs, t, before.label, before_labels, as_of
+            )
         else:
-            reasons = _reasons_for(before, row.id, t, before.label)
-        assessment = (after.assessments or {}).get(row.id)
+            reasons = ()
         movers.append(
             Mover(
                 partner_id=row.id,
@@ -1333,7 +1375,7 @@ def simulation_run(
                 after=t,
                 direction="down" if down else "up",
                 reasons=reasons,
-                grandfathered=bool(assessment and assessment.grandfathered),
+                grandfathered=row.id in after.grandfathered,
                 resale=snapshot.value(cost_key, row.id),
             )
         )
