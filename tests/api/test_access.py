@@ -51,10 +51,8 @@ def test_vendor_lists_every_partner(client, world: World, resource: str) -> None
     assert world.ids["A"][resource] in keys and world.ids["B"][resource] in keys
 
 
-@pytest.mark.parametrize("resource", list(LISTS))
+@pytest.mark.parametrize("resource", [r for r in LISTS if r not in ("customers", "partners")])
 def test_partner_filter_on_the_other_partner_finds_nothing(client, world, resource) -> None:
-    if resource in ("customers", "partners"):
-        pytest.skip("no partner filter")
     response = client.get(f"/api/v1/{resource}?partner=P-A1B", **auth(world.a_token))
     assert response.status_code == 200
     assert response.json() == {"count": 0, "limit": 50, "offset": 0, "items": []}
