@@ -223,3 +223,10 @@ def test_a_strict_preview_with_rejected_rows_offers_no_apply(staff: Client) -> N
     page = staff.get(reverse("console:imports"), {"run": preview_id}).content.decode()
     assert 'name="run"' not in page
     assert "All or nothing was asked" in page
+
+
+@pytest.mark.django_db
+def test_the_imports_page_reads_in_french(staff: Client) -> None:
+    staff.cookies["django_language"] = "fr"
+    page = staff.get(reverse("console:imports"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Importer un fichier" in page and "Historique" in page
