@@ -9,8 +9,10 @@ Flow:
    program compared, one aggregate query per distinct reference (``metrics.compute_metrics``),
    plus the resale bookings that price discounts. Comparing 2 or 20 versions costs the same
    queries.
-2. :func:`tiers_assess` applies the pure rules (``rules.assess_partner``) of one program to the
-   snapshot: an :class:`Outcome` (overall tier, per-track tier, the assessments). No query.
+2. :func:`tiers_assess` applies the rules of one program to the snapshot: an :class:`Outcome`
+   (overall tier, per-track tier; the full ``rules`` results of a partner computed when read).
+   Tiers come from fast gates equivalent to ``rules.evaluate_requirement`` (same tiers as the
+   engine, checked on the reference data), then ``rules.apply_grandfathering``. No query.
 3. :func:`simulation_run` compares the draft's outcome with the other side and returns a
    :class:`SimulationResult`: distributions, the transition matrix, the partners who move and
    the requirements that move them, binding requirements (:func:`binding_requirements`) and the
