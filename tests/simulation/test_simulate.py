@@ -554,3 +554,23 @@ def test_grandfathering_in_the_draft(population: dict[str, object]) -> None:
     assert result.outcome.grandfathered == {population["B"].pk}  # type: ignore[attr-defined]
     # B no longer moves; E (none -> ready) is the only mover
     assert [m.external_id for m in result.movers] == ["E"]
+
+
+def test_command_simulates_a_draft_saved_in_the_console(
+    published: Program, population: dict[str, object]
+) -> None:
+    from partnerprogram.programs.drafts import program_draft_save
+
+    program_draft_save(name="Stricter resell", yaml_text=DRAFT, actor="user:admin")
+    data = json.loads(
+        _run(
+            "--draft-name", "Stricter resell", "--against", "1", "--as-of", "2026-12-31",
+            "--format", "json",
+        )
+    )  # fmt: skip
+    assert data["draft"]["source"] == "draft 'Stricter resell'"
+    assert data["distribution"]["2"] == {"gold": 2, "ready": 6, "none": 1}  # as above
+    assert list(ProgramVersion.objects.values_list("version", flat=True)) == ["1"]
+    with pytest.raises(CommandError, match="no such draft") as err:
+        _run("--draft-name", "Other", "--as-of", "2026-12-31")
+    assert err.value.returncode == 2
