@@ -33,7 +33,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-__all__ = ["FORMATS", "ExportFormat", "export_format", "export_response"]
+__all__ = [
+    "FORMATS",
+    "ExportFormat",
+    "csv_stream",
+    "csv_value",
+    "export_format",
+    "export_response",
+    "xlsx_cell",
+    "xlsx_file",
+]
 
 ExportFormat = Literal["csv", "xlsx"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx")
@@ -59,7 +68,9 @@ def _filename(filename: str, fmt: ExportFormat) -> str:
     return f"{stem.strip('-') or 'export'}.{fmt}"
 
 
-def _csv_value(value: Any) -> str:
+def csv_value(value: Any) -> str:
+    """One CSV cell as text under the stated rules (ISO dates, plain Decimals, ``true``/``false``,
+    empty for ``None``, a ``'`` before a text that would start a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -81,14 +92,18 @@ class _Echo:
         return value
 
 
-def _csv_stream(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> Iterator[bytes]:
+def csv_stream(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> Iterator[bytes]:
+    """``header`` then ``rows`` as UTF-8 CSV chunks (byte-order mark first, ``\\r\\n`` line
+    ends), one chunk per row: write them to a file or stream them in a response."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield ("\ufeff" + writer.writerow([_csv_value(h) for h in header])).encode("utf-8")
+    yield ("\ufeff" + writer.writerow([csv_value(h) for h in header])).encode("utf-8")
     for row in rows:
-        yield writer.writerow([_csv_value(v) for v in row]).encode("utf-8")
+        yield writer.writerow([csv_value(v) for v in row]).encode("utf-8")
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
+def xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A write-only cell of ``sheet`` keeping the value's type; text is always a text cell
+    (never a formula), dates get a date format, aware datetimes their wall time."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)  # Excel has no time zones: the local wall time
     cell = WriteOnlyCell(sheet, value=value)
@@ -101,19 +116,21 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     return cell
 
 
-def _xlsx_file(rows: Iterable[Sequence[Any]], header: Sequence[str], title: str) -> Any:
+def xlsx_file(rows: Iterable[Sequence[Any]], header: Sequence[str], title: str) -> Any:
+    """A one-sheet workbook (sheet ``title``, bold frozen header) in a spooled temporary file
+    positioned at its start; the caller closes it."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:_SHEET_TITLE_MAX] or "export")
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     head = []
     for name in header:
-        cell = _xlsx_cell(sheet, str(name))
+        cell = xlsx_cell(sheet, str(name))
         cell.font = bold
         head.append(cell)
     sheet.append(head)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
     # a spooled file: small workbooks stay in memory, large ones go to disk
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     workbook.save(out)
@@ -138,14 +155,14 @@ def export_response(
     name = _filename(filename, fmt)
     if fmt == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            _csv_stream(rows, header), content_type=CSV_CONTENT_TYPE
+            csv_stream(rows, header), content_type=CSV_CONTENT_TYPE
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     if fmt == "xlsx":
         title = name.rsplit(".", 1)[0]
         return FileResponse(
-            _xlsx_file(rows, header, title),
+            xlsx_file(rows, header, title),
             as_attachment=True,
             filename=name,
             content_type=XLSX_CONTENT_TYPE,

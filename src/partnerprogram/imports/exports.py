@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 # the writers behind core.exports.export_response, used here to write a file rather than a
 # response (closing a response would signal the end of a request and close the connection)
-from partnerprogram.core.exports import ExportFormat, _csv_stream, _xlsx_file
+from partnerprogram.core.exports import ExportFormat, csv_stream, xlsx_file
 from partnerprogram.core.records import KINDS, kind_fields
 
 #: rows fetched per database round trip while streaming an export
@@ -75,10 +75,10 @@ def fact_export_write(*, kind: str, path: Path, fmt: ExportFormat) -> int:
 
     with path.open("wb") as out:
         if fmt == "csv":
-            for chunk in _csv_stream(counted(), header):
+            for chunk in csv_stream(counted(), header):
                 out.write(chunk)
         else:
-            workbook = _xlsx_file(counted(), header, path.stem)
+            workbook = xlsx_file(counted(), header, path.stem)
             try:
                 shutil.copyfileobj(workbook, out)
             finally:

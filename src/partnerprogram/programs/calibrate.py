@@ -1215,7 +1215,7 @@ def _yaml_number(value: Decimal) -> str:
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while hundreds of thousands of small, acyclic result
     objects are created (as ``engine`` does): it would rescan them over and over."""
     collecting = gc.isenabled()
@@ -1318,7 +1318,7 @@ def calibrate(
     ``timings``, when given, receives the seconds spent in ``model`` (values per check, bit
     sets), ``search`` and ``validation`` (full rules on the draft and the calibrated version).
     """
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():
         return _calibrate(
             program=program,
             text=text,

@@ -72,7 +72,7 @@ class Evaluation:
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: an evaluation creates hundreds of thousands of small
     result objects without reference cycles, which it would only rescan over and over (a
     third of the time at 100,000 partners). Reference counting still frees everything."""
@@ -188,7 +188,7 @@ def evaluate(
     refs = sorted(program.metric_refs(), key=lambda r: r.key)
     values = metric_values(program=program, context=context)
     say(f"metrics: {len(refs)} references computed")
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():
         results = []
         for row in population:
             inputs = partner_values(refs=refs, values=values, pid=row.id)
@@ -217,7 +217,7 @@ def evaluate(
     )
     evaluation.summary = summarize(evaluation)
     if store:
-        with _no_cyclic_gc():
+        with cyclic_gc_paused():
             evaluation.run = _store(evaluation, started=started)
         say(f"stored: run {evaluation.run.pk}")
     return evaluation

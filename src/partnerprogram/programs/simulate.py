@@ -39,8 +39,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from django.utils import translation
+
 from partnerprogram.programs import rules
-from partnerprogram.programs.engine import PartnerRow, _no_cyclic_gc, partner_values
+from partnerprogram.programs.engine import PartnerRow, cyclic_gc_paused, partner_values
 from partnerprogram.programs.schema import (
     AllNode,
     AnyNode,
@@ -465,7 +467,7 @@ def tiers_assess(
     kept: set[int] = set(base.grandfathered) if (only is not None and base is not None) else set()
     rank = {tier: i for i, tier in enumerate(program.tier_keys)}
     grandfathering = bool(program.grandfathering)
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():
         for row in rows:
             values = partner_values(refs=compiled.refs, values=snapshot.values, pid=row.id)
             per_track: dict[str, str | None] = {}
@@ -707,12 +709,16 @@ def _node_at(root: Node, relpath: str) -> Node | None:
     return node if isinstance(node, Comparison | Score | AllNode | AnyNode | AtLeastNode) else None
 
 
-def _node_label(node: Node | None, fallback: str = "") -> str:
+def _active_lang() -> str:
+    return "fr" if (translation.get_language() or "en").startswith("fr") else "en"
+
+
+def _node_label(node: Node | None, fallback: str = "", lang: str = "en") -> str:
     if node is None:
         return fallback
     label = getattr(node, "label", None)
     if label is not None:
-        return str(label.get("en"))
+        return str(label.get(lang))
     if isinstance(node, Comparison):
         where = "".join(f" {k}={'|'.join(v)}" for k, v in sorted(node.where.items()))
         window = f" {node.window}" if node.window else ""
@@ -854,7 +860,7 @@ def binding_requirements(
 
     track_tiers = outcome.track_tiers or {}
     rows: list[Binding] = []
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():
         for track, by_tier in program.requirements.items():
             active = program.track_active(track, snapshot.as_of)
             for tier in program.tier_keys:
@@ -1001,11 +1007,19 @@ class Reason:
     value: Decimal | None
     threshold: Decimal | None
     missing: Decimal | None
+    label_fr: str = ""
 
     @property
     def text(self) -> str:
-        """The shortfall in English (``2 more certified people``)."""
-        return self.sentence.get("en")
+        """The shortfall in the active language, English or French (``2 more certified
+        people``, ``2 personnes certifiées de plus``)."""
+        return self.sentence.get(_active_lang())
+
+    @property
+    def label_local(self) -> str:
+        """The requirement's label in the active language (the program's French label when it
+        has one, else ``label``)."""
+        return self.label_fr if _active_lang() == "fr" and self.label_fr else self.label
 
 
 @dataclass(frozen=True)
@@ -1148,7 +1162,7 @@ def _reasons_for(
     values: Values | None,
     tier: str,
     side: str,
-    labels: dict[tuple[str, str, str], str],
+    labels: dict[tuple[str, ...], str],
     as_of: date,
 ) -> tuple[Reason, ...]:
     """What a partner (enrolled in ``tracks``, with ``values``) fails for ``tier`` under
@@ -1176,6 +1190,9 @@ def _reasons_for(
             key = (track, tier, short.path)
             if key not in labels:
                 labels[key] = _node_label(_node_at(node, short.path), short.path or tier)
+                labels[(*key, "fr")] = _node_label(
+                    _node_at(node, short.path), short.path or tier, "fr"
+                )
             items.append(
                 Reason(
                     side=side,
@@ -1183,6 +1200,7 @@ def _reasons_for(
                     tier=tier,
                     path=f"requirements.{track}.{tier}" + (f".{short.path}" if short.path else ""),
                     label=labels[key],
+                    label_fr=labels[(*key, "fr")],
                     sentence=short.text,
                     value=short.value,
                     threshold=short.threshold,
@@ -1345,8 +1363,8 @@ def simulation_run(
     )
     cost_key = _cost_ref().key
     movers: list[Mover] = []
-    labels: dict[tuple[str, str, str], str] = {}
-    before_labels: dict[tuple[str, str, str], str] = {}
+    labels: dict[tuple[str, ...], str] = {}
+    before_labels: dict[tuple[str, ...], str] = {}
     after_refs = sorted(draft.metric_refs(), key=lambda r: r.key)
     before_refs = (
         sorted(before.program.metric_refs(), key=lambda r: r.key)

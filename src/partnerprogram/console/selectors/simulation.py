@@ -207,7 +207,7 @@ class MoverRow:
 
     @property
     def reasons(self) -> str:
-        return "; ".join(f"{r.label}: {r.text}" for r in self.mover.reasons)
+        return "; ".join(f"{r.label_local}: {r.text}" for r in self.mover.reasons)
 
 
 @dataclass(frozen=True)
@@ -544,7 +544,7 @@ def simulation_export(
                 m.mover.grandfathered,
                 m.mover.resale,
                 "; ".join(r.path for r in m.mover.reasons),
-                "; ".join(f"{r.label}: {r.text}" for r in m.mover.reasons),
+                "; ".join(f"{r.label_local}: {r.text}" for r in m.mover.reasons),
             ]
             for m in (page.movers if movers is None else movers)
         ]

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from partnerprogram.core.cli_output import check_output, parse_date, to_json, to_table, write_output
-from partnerprogram.core.exports import _csv_value, _xlsx_cell
+from partnerprogram.core.exports import csv_value, xlsx_cell
 from partnerprogram.core.money import MissingRateError
 from partnerprogram.programs.schema import Program, ProgramError, load_program
 from partnerprogram.programs.selectors import (
@@ -403,12 +403,12 @@ class Command(BaseCommand):
                 sheet.freeze_panes = "A2"
                 head = []
                 for title in header:
-                    cell = _xlsx_cell(sheet, str(title))
+                    cell = xlsx_cell(sheet, str(title))
                     cell.font = bold
                     head.append(cell)
                 sheet.append(head)
                 for row in rows:
-                    sheet.append([_xlsx_cell(sheet, v) for v in row])
+                    sheet.append([xlsx_cell(sheet, v) for v in row])
             try:
                 workbook.save(target)
             except OSError as exc:
@@ -421,8 +421,8 @@ class Command(BaseCommand):
             try:
                 with path.open("w", encoding="utf-8-sig", newline="") as handle:
                     writer = csv.writer(handle, lineterminator="\r\n")
-                    writer.writerow([_csv_value(h) for h in header])
-                    writer.writerows([_csv_value(v) for v in row] for row in rows)
+                    writer.writerow([csv_value(h) for h in header])
+                    writer.writerows([csv_value(v) for v in row] for row in rows)
             except OSError as exc:
                 raise CommandError(f"{path}: cannot write: {exc.strerror}", returncode=2) from exc
             written.append(str(path))
