@@ -57,6 +57,8 @@ def test_register_a_valid_deal(world: World) -> None:
     )
     submission = DealRegistrationSubmission.objects.get(registration=created)
     assert (submission.expected_close, submission.submitted_by) == (date(2027, 2, 15), "user:amy")
+    # the registration itself carries the date, as when the API or an import writes it
+    assert created.expected_close_on == date(2027, 2, 15)
     event = AuditEvent.objects.get(action="deal_registration.submitted")
     assert event.actor == "user:amy" and event.object_id == str(created.pk)
     page = text(client.get(response["Location"]))

@@ -84,6 +84,7 @@ def deal_registration_submit(
             currency=currency,
             status=DealRegistration.Status.SUBMITTED,
             registered_on=on,
+            expected_close_on=expected_close,
         )
         DealRegistrationSubmission.objects.create(
             registration=registration, expected_close=expected_close, submitted_by=actor
