@@ -161,12 +161,6 @@ def test_decimal_parse_round_trip(case: tuple[Decimal, str]) -> None:
         ("1/2/2026", date(2026, 2, 1), "dmy"),  # 1 February, never 2 January
         ("31/01/2026 14:30", date(2026, 1, 31), "dmy"),
         ("20260131", date(2026, 1, 31), "iso-basic"),
-        # Excel 1900 system: serial 1 = 1900-01-01
-        ("1", date(1900, 1, 1), "excel-serial"),
-        # serial 59 = 1900-01-01 + 58 days = 1900-02-28 (31 days of January + 27)
-        ("59", date(1900, 2, 28), "excel-serial"),
-        # serial 61 = 1899-12-30 + 61 days = 1900-03-01 (60 is the fictitious 29 Feb)
-        ("61", date(1900, 3, 1), "excel-serial"),
         # 45658 (> 60): 1899-12-30 + 45658 days. 1899-12-30 -> 1900-01-01 is 2 days;
         # 1900-01-01 -> 2025-01-01 is 125 x 365 + 31 leap days (1904..2024; 1900 is not
         # leap) = 45656 days; 2 + 45656 = 45658.
@@ -180,6 +174,36 @@ def test_date_parse(text: str, expected: date, fmt: str) -> None:
     assert date_parse(text) == (expected, fmt)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Excel 1900 system: serial 1 = 1900-01-01
+        ("1", date(1900, 1, 1)),
+        # serial 59 = 1900-01-01 + 58 days = 1900-02-28 (31 days of January + 27)
+        ("59", date(1900, 2, 28)),
+        # serial 61 = 1899-12-30 + 61 days = 1900-03-01 (60 is the fictitious 29 Feb)
+        ("61", date(1900, 3, 1)),
+    ],
+)
+def test_small_excel_serials_only_when_said(text: str, expected: date) -> None:
+    assert date_parse(text, fmt="excel-serial") == (expected, "excel-serial")
+    # guessed, a small number is refused: "2026" is a year, not 1905-07-18
+    with pytest.raises(CellError, match="before 1927"):
+        date_parse(text)
+
+
+def test_excel_serials_out_of_range_when_said() -> None:
+    with pytest.raises(CellError, match="fictitious 1900-02-29"):
+        date_parse("60", fmt="excel-serial")
+    with pytest.raises(CellError, match="outside Excel's date range"):
+        date_parse("0", fmt="excel-serial")
+
+
+def test_a_bare_year_is_not_a_date() -> None:
+    with pytest.raises(CellError, match="a year"):
+        date_parse("2026")
+
+
 def test_date_parse_time_zone_parameter() -> None:
     # 2024-09-30T23:30Z is still 30 September in New York (19:30 EDT)
     day, _ = date_parse("2024-09-30T23:30:00Z", tz=ZoneInfo("America/New_York"))
@@ -191,8 +215,8 @@ def test_date_parse_time_zone_parameter() -> None:
     [
         ("12/31/2026", "mm/dd/yyyy is not guessed"),
         ("31/01/26", "two-digit year"),
-        ("60", "fictitious 1900-02-29"),
-        ("0", "outside Excel's date range"),
+        ("60", "before 1927"),
+        ("0", "before 1927"),
         ("2026-02-30", "not a valid date"),
         ("30/02/2026", "not a valid date"),
         ("hello", "not a date"),

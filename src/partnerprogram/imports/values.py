@@ -227,6 +227,9 @@ _DMY = re.compile(
 _DMY_SHORT_YEAR = re.compile(r"^\d{1,2}([/.-])\d{1,2}\1\d{2}$")
 _ISO_BASIC = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+#: an unformatted number is taken for an Excel serial only from 10000 (1927-05-18) on: below,
+#: it is far more likely a year (2026) or a quantity than a date (say ``fmt="excel-serial"``)
+_SERIAL_GUESS_MIN = 10000
 #: Excel's largest date: 9999-12-31
 _SERIAL_MAX = 2958465
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -293,6 +296,12 @@ def _date_read(text: str, fmt: str | None, tz: ZoneInfo) -> tuple[date, str, boo
             year_number, month_number, day_number = (int(part) for part in match.groups())
             return date(year_number, month_number, day_number), "iso-basic", False
         if "excel-serial" in tried and _SERIAL.match(text):
+            if fmt is None and Decimal(text) < _SERIAL_GUESS_MIN:
+                raise CellError(
+                    f"'{original}' is not a date: a number under {_SERIAL_GUESS_MIN} "
+                    "would be an Excel serial before 1927 (a year? an amount?); write the "
+                    "date as yyyy-mm-dd"
+                )
             return _excel_serial(text), "excel-serial", False
     except ValueError as error:  # a well-formed text with an impossible date (2026-02-30)
         raise CellError(f"'{original}' is not a valid date ({error})") from error
