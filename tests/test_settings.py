@@ -78,3 +78,56 @@ def test_missing_exchange_rate_is_a_clear_error(tmp_path: object) -> None:
     assert result.returncode == 2
     assert "no exchange rate from GBP to EUR in force on 2026-12-31" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+_WRITER = """
+from django.db import transaction
+from partnerprogram.sales.models import Customer
+for i in range(25):
+    with transaction.atomic():
+        n = Customer.objects.count()  # a read first: the transaction would upgrade to a write
+        Customer.objects.create(external_id=f"{WHO}-{i}", name=f"after {n}")
+print("done")
+"""
+
+
+def test_concurrent_writers_wait_on_sqlite_instead_of_failing(tmp_path: object) -> None:
+    """Four processes each run 25 read-then-write transactions on the same SQLite file. With
+    SQLite's default (deferred) transactions, a reader that then writes after another process
+    committed fails at once with "database is locked"; the settings open transactions
+    IMMEDIATE, so writers queue within the timeout: 4 x 25 = 100 rows, no error."""
+    env = {"PARTNERPROGRAM_HOME": str(tmp_path)}
+    assert _run(env, "migrate", "--noinput", "-v", "0").returncode == 0
+    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "partnerprogram.cli",
+                "shell",
+                "--no-imports",
+                "-c",
+                _WRITER.replace("{WHO}", f"w{n}"),
+            ],
+            env={**base, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert "database is locked" not in err
+        assert out.strip() == "done"
+    count = _run(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from partnerprogram.sales.models import Customer; print(Customer.objects.count())",
+    )
+    assert count.stdout.strip() == "100"
