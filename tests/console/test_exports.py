@@ -14,7 +14,7 @@ from django.http import HttpResponseBase
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from partnerprogram.core.exports import export_response
+from partnerprogram.core.exports import csv_value, export_response
 from tests.console.conftest import World, client_for
 from tests.factories import DealRegistrationFactory
 
@@ -78,6 +78,17 @@ def test_xlsx_keeps_types_and_never_writes_a_formula() -> None:
     assert sheet["B3"].data_type == "s"  # text, not a formula
     assert sheet["F4"].value == "@SUM(A1)" and sheet["F4"].data_type == "s"
     assert sheet["D2"].number_format == "yyyy-mm-dd"
+
+
+def test_negative_numbers_stay_numbers_in_csv() -> None:
+    # a number is data whatever its sign: only text starting with - is a possible formula
+    assert [csv_value(v) for v in (-1, -4.5, Decimal("-525000.10"), 0)] == [
+        "-1",
+        "-4.5",
+        "-525000.10",
+        "0",
+    ]
+    assert csv_value("-1+cmd") == "'-1+cmd"
 
 
 def test_an_unknown_format_is_refused() -> None:

@@ -79,6 +79,8 @@ def csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, int | float):
+        return str(value)  # a number, negative or not, is never a formula
     text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
