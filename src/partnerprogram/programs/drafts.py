@@ -57,11 +57,11 @@ def program_draft_save(
     """Create (``draft`` None) or update a draft after validating ``yaml_text``.
 
     ``name``: 1–120 characters, unique per program; ``actor``: ``user:<username>``. The program
-    of the draft is the YAML's ``program`` key (created if new); an update cannot move a draft to
-    another program. Side effects: one draft row written, one audit event (``drafted``).
+    of the draft is the YAML's ``program`` key, which must already be published (a draft never
+    creates anything outside the drafts); an update cannot move a draft to another program. Side effects: one draft row written, one audit event (``drafted``).
 
     Raises ``ProgramError`` with every problem as ``(draft name, field_path, reason)`` — bad YAML,
-    an invalid program, an empty or duplicate name, a text over ``MAX_DRAFT_CHARS`` — and then
+    an invalid program, an unknown program key, an empty or duplicate name, a text over ``MAX_DRAFT_CHARS`` — and then
     stores nothing.
     """
     name = (name or "").strip()
@@ -87,10 +87,21 @@ def program_draft_save(
                 )
             ]
         )
-    with transaction.atomic():
-        record, _ = ProgramRecord.objects.get_or_create(
-            key=program.program, defaults={"name": program.display_name("en")}
+    record = ProgramRecord.objects.filter(key=program.program).first()
+    if record is None:
+        known = ", ".join(ProgramRecord.objects.order_by("key").values_list("key", flat=True))
+        raise ProgramError(
+            [
+                (
+                    source,
+                    "program",
+                    f"no published program {program.program!r} (programs: {known or 'none'}); "
+                    "a draft is a new version of a published program — a new program starts "
+                    "with `partnerprogram program load FILE`",
+                )
+            ]
         )
+    with transaction.atomic():
         clash = ProgramDraft.objects.filter(program=record, name=name)
         if draft is not None:
             clash = clash.exclude(pk=draft.pk)
