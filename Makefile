@@ -13,6 +13,8 @@ PP     := $(BIN)/partnerprogram
 AS_OF  ?= 2026-12-31
 TODAY  := $(shell date +%F)
 HOST   ?= 127.0.0.1:8000
+# where the database, mail and evaluation files go: var/ under PARTNERPROGRAM_HOME (default here)
+VAR    := $(if $(PARTNERPROGRAM_HOME),$(PARTNERPROGRAM_HOME),.)/var
 
 .PHONY: install reference demo serve test browser-test lint typecheck check-migrations bench clean
 
@@ -39,8 +41,8 @@ reference: install
 	$(PP) calibrate --draft programs/pex-fr/2026.1.yaml --target "keep:premier if-meets advanced" --as-of $(AS_OF)
 	@echo "Today's state for the portal and console: baseline standings and an evaluation as of $(TODAY)"
 	$(PP) standing baseline --program pex-fr
-	mkdir -p var
-	$(PP) evaluate --program pex-fr --as-of $(TODAY) --format csv --output var/evaluation-$(TODAY).csv
+	mkdir -p $(VAR)
+	$(PP) evaluate --program pex-fr --as-of $(TODAY) --format csv --output $(VAR)/evaluation-$(TODAY).csv
 
 demo: reference
 	$(PP) demo-accounts
