@@ -1,7 +1,8 @@
 """Who calls the API: a bearer token or the portal's session, resolved to a ``Principal``.
 
 - ``Authorization: Bearer pp_...``: an active ``ApiToken`` (not revoked, not expired); its
-  partner (None: the vendor) is the scope.
+  partner (None: the vendor) is the scope. The token of a partner since merged into another or
+  terminated is refused (401 problem ``partner-inactive``).
 - The session (the portal's and console's own calls): the user's ``Membership`` gives the
   scope (vendor roles: every partner; partner roles: their partner). Unsafe methods need the
   CSRF token (``X-CSRFToken``), as any form of the site. A request that sends an
@@ -21,7 +22,7 @@ from ninja.utils import check_csrf
 
 from partnerprogram.api.models import ApiToken
 from partnerprogram.api.problems import ApiProblem
-from partnerprogram.api.services import api_token_authenticate
+from partnerprogram.api.services import api_token_authenticate, partner_active
 from partnerprogram.partners.models import Partner
 
 
@@ -74,6 +75,15 @@ class BearerToken(HttpBearer):
         record = api_token_authenticate(token=token.strip())
         if record is None:
             return None
+        if record.partner is not None and not partner_active(record.partner):
+            # a valid token, but its partner has left the program (merged away, terminated):
+            # no longer a credential; the answer names no partner
+            raise ApiProblem(
+                401,
+                "the partner of this token is no longer active in the program: the token "
+                "does not work any more",
+                slug="partner-inactive",
+            )
         return Principal(partner=record.partner, actor=f"token:{record.prefix}", token=record)
 
 

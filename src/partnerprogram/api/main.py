@@ -209,20 +209,40 @@ def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 errors=[{"pointer": "", "detail": "NUL character"}],
             )
         response = view(request, *args, **kwargs)
-        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/html"):
-            allowed = response.get("Allow", "")
-            problem = problem_response(
-                request, 405, f"{request.method} is not allowed here (allowed: {allowed})"
-            )
-            problem["Allow"] = allowed
-            return problem
+        if response.status_code >= 400 and not _is_problem(response):
+            return _as_problem(request, response)
         return response
 
     wrapped.csrf_exempt = True  # type: ignore[attr-defined]
     return wrapped
 
 
+def _is_problem(response: HttpResponse) -> bool:
+    return bool(response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE))
+
+
+def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An error answered by Django rather than the API (an HTML 405 of ninja's method
+    dispatch, ...) as a problem of the same status (``Allow`` kept)."""
+    status = response.status_code
+    allowed = response.get("Allow", "")
+    if status == 405:
+        detail = f"{request.method} is not allowed here (allowed: {allowed})"
+    else:
+        detail = "not found" if status == 404 else "the request could not be served"
+    problem = problem_response(request, status, detail)
+    if allowed:
+        problem["Allow"] = allowed
+    return problem
+
+
 def _index(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        problem = problem_response(
+            request, 405, f"{request.method} is not allowed here (allowed: GET)"
+        )
+        problem["Allow"] = "GET"
+        return problem
     return HttpResponse(
         json.dumps({"openapi": request.path + "openapi.json", "docs": request.path + "docs"}),
         content_type="application/json",
@@ -234,15 +254,19 @@ def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
 
 
 def urls() -> tuple[list[Any], str, str]:
-    """``(patterns, app_name, namespace)`` for ``path("api/v1/", urls())``."""
+    """``(patterns, app_name, namespace)`` for ``path("api/v1/", urls())``. Every view is
+    wrapped by ``_guard`` (CSRF-exempt: the API checks CSRF itself, for session calls only, see
+    ``api.auth``), so every error under ``/api/v1/``, whatever the method and path, is a
+    problem document: an unknown path (or a key holding an encoded ``/``) is a 404 problem,
+    never Django's HTML CSRF page."""
     patterns, app_name, namespace = api.urls
     wrapped: list[Any] = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             pattern.callback = _guard(pattern.callback)
         wrapped.append(pattern)
-    wrapped.insert(0, path("", _index, name="index"))
-    wrapped.append(path("<path:rest>", _unknown, name="unknown"))
+    wrapped.insert(0, path("", _guard(_index), name="index"))
+    wrapped.append(path("<path:rest>", _guard(_unknown), name="unknown"))
     return wrapped, app_name, namespace
 
 

@@ -71,7 +71,7 @@ class CertificationOut(Schema):
 class CredentialOut(Schema):
     external_id: str = Field(description="the registry's credential id")
     person: str
-    partner: str
+    partner: str = Field(description="the person's partner (read only: ignored on writes)")
     certification: str
     earned_on: date
     expires_on: date | None
@@ -116,6 +116,7 @@ class InvolvementOut(Schema):
     validated: bool
     validated_on: date | None
     decided_on: date | None
+    decided_by: str
     decision_reason: str
 
     @staticmethod
@@ -137,7 +138,9 @@ class DealRegistrationOut(Schema):
     currency: str
     status: str
     registered_on: date
+    expected_close_on: date | None
     decided_on: date | None
+    decided_by: str
     expires_on: date | None
     decision_reason: str
     opportunity: str | None

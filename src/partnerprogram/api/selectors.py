@@ -8,11 +8,21 @@ list page costs the same number of queries for 1 row or 500.
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from partnerprogram.api.auth import Principal
 from partnerprogram.enablement.models import Certification, Credential
 from partnerprogram.partners.models import Partner, Person
+from partnerprogram.portal.selectors.context import (
+    PortalContext,
+    portal_context,
+    published_versions,
+)
+from partnerprogram.portal.selectors.overview import latest_assessment
 from partnerprogram.programs.models import Assessment, EvaluationRun, ProgramVersion
 from partnerprogram.sales.models import (
     Booking,
@@ -154,3 +164,52 @@ def standings_permitted(*, principal: Principal) -> QuerySet[Standing]:
     if principal.partner_id is not None:
         qs = qs.filter(partner_id=principal.partner_id)
     return qs
+
+
+def program_today(*, program: str | None = None) -> date:
+    """Today in the program's time zone: that of the latest published version of ``program``
+    (None: of any program), as the portal computes it; the server's without one."""
+    versions = [v for v in published_versions() if program is None or v.program.key == program]
+    zone = versions[-1].definition.get("timezone") if versions else None
+    return timezone.localdate(timezone=ZoneInfo(zone)) if zone else timezone.localdate()
+
+
+def partner_assessment_current(
+    *, principal: Principal, key: str, program: str | None = None
+) -> Assessment | None:
+    """The assessment a partner sees in the portal (``portal.selectors.overview.
+    latest_assessment``): of the published version in force today (program time zone) of
+    its program (``program`` to choose another), the latest run by ``as_of`` then id dated on
+    or before today, else the run nearest after today. A what-if run dated later never
+    replaces a run already due. None when the partner is not among those ``principal`` sees,
+    or has no such assessment. Three queries at most."""
+    partner = partners_permitted(principal=principal).filter(external_id=key).first()
+    if partner is None:
+        return None
+    ctx = portal_context(partner=partner)
+    if program is not None and not (ctx.versions and ctx.versions[0].program.key == program):
+        versions = [v for v in published_versions() if v.program.key == program]
+        ctx = PortalContext(
+            partner=partner, on=program_today(program=program), lang=ctx.lang, versions=versions
+        )
+    current = ctx.current
+    if current is None:
+        return None
+    return latest_assessment(ctx, current)
+
+
+def evaluation_run_current(*, program: str | None = None) -> int | None:
+    """The id of the run whose assessments are current: among the runs of published versions
+    (of ``program`` if given), the latest by ``as_of`` then id dated on or before today
+    (program time zone), else the one nearest after today; None without any. The portal's
+    rule (``latest_assessment``) for the whole population: a what-if run dated later is not
+    the default. Two queries."""
+    runs = EvaluationRun.objects.filter(program_version__status=ProgramVersion.Status.PUBLISHED)
+    if program is not None:
+        runs = runs.filter(program_version__program__key=program)
+    today = program_today(program=program)
+    past = runs.filter(as_of__lte=today).order_by("-as_of", "-id")
+    found = past.values_list("id", flat=True).first()
+    if found is None:
+        found = runs.order_by("as_of", "id").values_list("id", flat=True).first()
+    return found

@@ -44,6 +44,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def partner_active(partner: Partner) -> bool:
+    """Whether a partner may hold a working token: not merged into another partner
+    (``merged_into``) and not terminated. A suspended partner is still in the program."""
+    return partner.merged_into_id is None and partner.status != Partner.Status.TERMINATED
+
+
+def partner_inactive_reason(partner: Partner) -> str:
+    """Why ``partner_active`` is False, as a phrase: "merged into P-..." or "terminated"."""
+    if partner.merged_into_id is not None:
+        merged = Partner.objects.filter(pk=partner.merged_into_id).values_list(
+            "external_id", flat=True
+        )
+        return f"merged into {merged.first() or 'another partner'}"
+    return "terminated"
+
+
 def api_token_create(
     *,
     name: str,
@@ -57,13 +73,19 @@ def api_token_create(
 
     Returns the plaintext with the stored row; only the sha256 and the first 8 characters are
     kept. Side effects: one ``ApiToken`` row, one audit event. Raises ``TokenError`` for a blank
-    name or a lifetime out of range.
+    name, a lifetime out of range, or a partner merged into another or terminated
+    (``partner_active``).
     """
     name = (name or "").strip()
     if not name:
         raise TokenError("a token needs a name (what it is for)")
     if len(name) > 100:
         raise TokenError("a token name has at most 100 characters")
+    if partner is not None and not partner_active(partner):
+        raise TokenError(
+            f"partner {partner.external_id} is {partner_inactive_reason(partner)}: a token "
+            "can only be created for a partner still in the program"
+        )
     if not 1 <= expires_in_days <= MAX_DAYS:
         raise TokenError(
             f"expires in {expires_in_days} days: a token lives from 1 to {MAX_DAYS} days"

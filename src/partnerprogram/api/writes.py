@@ -10,8 +10,14 @@
 A partner principal writes only the kinds ``records_upsert`` lets a partner write (people,
 deal registrations), only for itself (the ``partner`` field may be omitted); other kinds are a
 403 problem, another partner's row a 404 (single) or an "unknown external id" error (bulk).
+
+What a ``GET`` returns can be written back as it is (``GET`` -> ``PUT``, a list page's
+``items`` -> ``POST /bulk``): a ``PUT`` body may repeat the key (it must then equal the path's,
+else 422), and the read-only fields of ``READ_ONLY`` (derived from other fields, such as a
+credential's ``partner``) are accepted and ignored.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -26,6 +32,12 @@ from partnerprogram.core.upserts import FieldSpec, RowError, UpsertRefused, Upse
 
 #: rows one bulk request may carry
 BULK_MAX = 10_000
+
+#: fields a GET returns that no write sets (derived from other fields), by kind: accepted in a
+#: request body so a GET can be written back, and ignored (name -> description)
+READ_ONLY: dict[str, dict[str, str]] = {
+    "credentials": {"partner": "the person's partner: read only, ignored on writes"},
+}
 
 
 class StrictSchema(BaseModel):
@@ -67,22 +79,26 @@ def _annotation(spec: FieldSpec) -> Any:
 
 def item_schema(kind: str, *, with_key: bool) -> type[BaseModel]:
     """The request schema of one row of ``kind``: its canonical fields (documented in
-    ``docs/imports.md``), required ones required, unknown properties refused. Without
-    ``with_key`` the key fields are left out (the path gives them). The owner field
-    (``partner``) is optional: a partner token may omit it."""
+    ``docs/imports.md``), required ones required, the read-only fields of ``READ_ONLY``
+    optional, unknown properties refused. Without ``with_key`` the key fields are optional
+    (the path gives them; ``put_key_check`` compares them). The owner field (``partner``) is
+    optional: a partner token may omit it."""
     spec = KINDS[kind]
     fields: dict[str, Any] = {}
     for f in spec.fields:
-        if not with_key and f.name in spec.key:
-            continue
         annotation = _annotation(f)
         description = f.help + (f" (e.g. {f.example})" if f.example else "")
         if f.vendor_only:
             description += "; vendor only"
-        if f.required and f.name != spec.owner:
+        if not with_key and f.name in spec.key:
+            description = "the key, optional: if given, it must equal the path's " + description
+            fields[f.name] = (annotation | None, Field(None, description=description))
+        elif f.required and f.name != spec.owner:
             fields[f.name] = (annotation, Field(..., description=description))
         else:
             fields[f.name] = (annotation | None, Field(None, description=description))
+    for name, description in READ_ONLY.get(kind, {}).items():
+        fields[name] = (str | None, Field(None, max_length=64, description=description))
     suffix = "Item" if with_key else "Fields"
     model: type[BaseModel] = create_model(
         f"{_camel(kind)}{suffix}", __base__=StrictSchema, __doc__=spec.help or None, **fields
@@ -109,15 +125,19 @@ def _pointer(error: RowError, *, bulk: bool) -> str:
     return json_pointer(parts)
 
 
-def refused_problem(report: UpsertReport, *, bulk: bool) -> ApiProblem:
-    """The 422 problem of a refused upsert: one ``{pointer, detail}`` per error."""
-    errors = [
-        {
-            "pointer": _pointer(e, bulk=bulk),
-            "detail": e.reason + (f" (value: {e.value!r})" if e.value else ""),
-        }
-        for e in report.errors
-    ]
+def _located(error: RowError, *, bulk: bool, key_fields: tuple[str, ...] = ()) -> dict[str, str]:
+    detail = error.reason + (f" (value: {error.value!r})" if error.value else "")
+    if not bulk and error.column in key_fields:
+        return {"parameter": "key", "detail": f"path parameter key: {detail}"}
+    return {"pointer": _pointer(error, bulk=bulk), "detail": detail}
+
+
+def refused_problem(
+    report: UpsertReport, *, bulk: bool, key_fields: tuple[str, ...] = ()
+) -> ApiProblem:
+    """The 422 problem of a refused upsert: one ``{pointer, detail}`` per error (for a
+    ``PUT``, an error on a ``key_fields`` field points at the path parameter ``key``)."""
+    errors = [_located(e, bulk=bulk, key_fields=key_fields) for e in report.errors]
     return ApiProblem(
         422,
         "nothing was written: " + error_summary(errors),
@@ -134,12 +154,17 @@ def rows_upsert(
     bulk: bool,
     dry_run: bool = False,
 ) -> UpsertReport:
-    """Upsert ``rows`` all or nothing as ``principal``. Raises ``ApiProblem`` 403 (a kind a
-    partner may not write) or 422 (rejected rows, with pointers)."""
+    """Upsert ``rows`` all or nothing as ``principal`` (the ``READ_ONLY`` fields dropped).
+    Raises ``ApiProblem`` 403 (a kind a partner may not write) or 422 (rejected rows, with
+    pointers; for a single row, ``bulk`` False, errors on the key point at the path)."""
+    ignored = tuple(READ_ONLY.get(kind, ()))
+    writable = (
+        (number, {k: v for k, v in row.items() if k not in ignored}) for number, row in rows
+    )
     try:
         return records_upsert(
             kind=kind,
-            rows=rows,
+            rows=writable,
             actor=principal.actor,
             dry_run=dry_run,
             all_or_nothing=True,
@@ -148,7 +173,41 @@ def rows_upsert(
     except PermissionError as exc:
         raise ApiProblem(403, f"{exc}: only the vendor writes {kind}") from exc
     except UpsertRefused as exc:
-        raise refused_problem(exc.report, bulk=bulk) from exc
+        raise refused_problem(exc.report, bulk=bulk, key_fields=KINDS[kind].key) from exc
+
+
+def key_check(key: str, *, parameter: str = "key") -> str:
+    """``key`` (a path parameter naming an external id) if it can be one: no leading or
+    trailing whitespace, no control character. Else a 422 problem pointing at the parameter,
+    raised before anything is read or written (a key is stored exactly as sent)."""
+    reason = None
+    if key != key.strip():
+        reason = "leading or trailing whitespace (send the key exactly as stored)"
+    elif any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in key):
+        reason = "a control character"
+    if reason is not None:
+        raise ApiProblem(
+            422,
+            f"path parameter {parameter} {key!r} is not a valid external id: {reason}; "
+            "nothing was written",
+            errors=[{"parameter": parameter, "detail": f"path parameter {parameter}: {reason}"}],
+        )
+    return key
+
+
+def put_key_check(*, kind: str, key: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The row of a ``PUT`` with its key set from the path: a key repeated in the body (what a
+    ``GET`` returns) must equal the path's, else a 422 problem pointing at it."""
+    key_name = KINDS[kind].key[0]
+    given = row.get(key_name)
+    if given is not None and given != key:
+        detail = f"{key_name} {given!r} differs from the key in the path {key!r}"
+        raise ApiProblem(
+            422,
+            detail + "; nothing was written",
+            errors=[{"pointer": f"/{key_name}", "detail": detail}],
+        )
+    return {**row, key_name: key}
 
 
 def bulk_size_check(count: int) -> None:

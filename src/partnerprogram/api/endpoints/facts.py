@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from ninja import Path, Query, Router, Schema
@@ -48,6 +49,8 @@ from partnerprogram.api.writes import (
     bulk_schema,
     bulk_size_check,
     item_schema,
+    key_check,
+    put_key_check,
     report_out,
     rows_upsert,
 )
@@ -397,7 +400,6 @@ def _register(resource: Resource) -> None:
 
     if not resource.single:
         return
-    key_name = spec.key[0]
     fields_cls = item_schema(resource.kind, with_key=False)
     upsert_cls = create_model(
         f"{out.__name__.removesuffix('Out')}Upsert",
@@ -413,7 +415,7 @@ def _register(resource: Resource) -> None:
         return obj
 
     def get_view(request: HttpRequest, key: str = KeyPath) -> Any:
-        return _get(principal_of(request), key)
+        return _get(principal_of(request), key_check(key))
 
     get_view.__name__ = f"{name}_get"
     get_view.__doc__ = f"One {spec.label} by its key (another partner's: 404)."
@@ -433,6 +435,12 @@ def _register(resource: Resource) -> None:
         key: str = KeyPath,
     ) -> Any:
         principal = principal_of(request)
+        key_check(key)
+        row = put_key_check(
+            kind=resource.kind,
+            key=key,
+            row=payload.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        )
         if principal.partner is not None:
             if not spec.partner_writable:
                 raise ApiProblem(403, f"a partner may not write {tag}: only the vendor does")
@@ -444,16 +452,21 @@ def _register(resource: Resource) -> None:
                 .exists()
             ):
                 raise ApiProblem(404, f"no {spec.label} {key!r} among the records you can see")
-        row = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        row[key_name] = key
-        report = rows_upsert(kind=resource.kind, rows=[(1, row)], principal=principal, bulk=False)
+        with transaction.atomic():
+            # the write and its read-back together: a failure after the write undoes it
+            report = rows_upsert(
+                kind=resource.kind, rows=[(1, row)], principal=principal, bulk=False
+            )
+            written = (report.created_ids or report.updated_ids or [key])[0]
+            item = _get(principal, written)
         status = "created" if report.created else "updated" if report.updated else "unchanged"
-        return {"status": status, "item": _get(principal, key)}
+        return {"status": status, "item": item}
 
     put_view.__name__ = f"{name}_put"
     put_view.__doc__ = (
         f"Create or update one {spec.label} by key (idempotent). Absent optional fields keep "
-        "their stored value; null clears it."
+        "their stored value; null clears it. What a GET returns can be sent back: the key, if "
+        "repeated, must equal the path's; read-only fields are ignored."
     )
     router.add_api_operation(
         f"/{resource.path}/{{key}}",

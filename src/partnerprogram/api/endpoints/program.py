@@ -37,8 +37,10 @@ from partnerprogram.api.schemas import (
     ProgramVersionOut,
     StandingOut,
 )
+from partnerprogram.api.writes import key_check
 from partnerprogram.console.services import DecisionError, deal_registration_decide
 from partnerprogram.core.money import MissingRateError
+from partnerprogram.core.periods import add_months
 from partnerprogram.programs.engine import evaluate
 from partnerprogram.programs.selectors import ProgramVersionNotFound, program_version_get
 from partnerprogram.sales.models import DealRegistration
@@ -48,6 +50,10 @@ router = Router()
 
 #: the largest id accepted in a path (ids are 64-bit)
 ID_MAX = 2**62
+#: the earliest evaluation date accepted
+DATE_MIN = date(2000, 1, 1)
+#: how far ahead of today an evaluation (a projection) may be dated, in years
+AS_OF_MAX_YEARS = 10
 
 
 def _listed(request: HttpRequest, qs: QuerySet[Any], spec: ListSpec, query: Any, out: Any) -> Any:
@@ -177,9 +183,19 @@ def evaluation_runs_get(request: HttpRequest, run_id: int = Path(..., ge=1, le=I
 )
 def evaluation_runs_create(request: HttpRequest, payload: EvaluationRunIn) -> Any:
     """Evaluate every partner against a program version as of a date and store the run and
-    its assessments (``programs.engine.evaluate``). The vendor only (403). An unknown program
-    or version, or a missing exchange rate, is a 422 problem."""
+    its assessments (``programs.engine.evaluate``). The vendor only (403). ``as_of`` from
+    ``DATE_MIN`` (2000-01-01) to today plus ``AS_OF_MAX_YEARS`` (10) years (program time zone;
+    a later date may serve a projection). An unknown program or version, a date out of range
+    or a missing exchange rate is a 422 problem."""
     vendor_required(request)
+    today = selectors.program_today(program=payload.program)
+    latest = add_months(today, 12 * AS_OF_MAX_YEARS)
+    if not DATE_MIN <= payload.as_of <= latest:
+        detail = (
+            f"as_of {payload.as_of} is out of range: from {DATE_MIN} to {latest} (today plus "
+            f"{AS_OF_MAX_YEARS} years: a projection may look ahead, not further)"
+        )
+        raise ApiProblem(422, detail, errors=[{"pointer": "/as_of", "detail": detail}])
     try:
         version = program_version_get(
             program=payload.program, version=payload.version, on=payload.as_of
@@ -224,15 +240,13 @@ class AssessmentsQuery(query_schema(ASSESSMENTS)):  # type: ignore[misc]
     summary="List assessments of the latest run",
 )
 def assessments_list(request: HttpRequest, query: Query[AssessmentsQuery]) -> Any:
-    """Assessments of one run (``run``; default: the latest run, of ``program`` if given). A
+    """Assessments of one run (``run``; default: ``selectors.evaluation_run_current``, the
+    latest run of a published version dated on or before today, of ``program`` if given). A
     partner sees its own assessment only."""
     principal = principal_of(request)
     qs = selectors.assessments_permitted(principal=principal)
     if query.run is None:
-        runs = qs.order_by("-run_id")
-        if query.program:
-            runs = runs.filter(run__program_version__program__key=query.program)
-        latest = runs.values_list("run_id", flat=True).first()
+        latest = selectors.evaluation_run_current(program=query.program or None)
         qs = qs.filter(run_id=latest) if latest is not None else qs.none()
     return _listed(request, qs, ASSESSMENTS, query, AssessmentOut)
 
@@ -249,13 +263,15 @@ def partner_assessment_get(
     key: str = Path(..., min_length=1, max_length=64),
     program: str | None = Query(None, max_length=64),
 ) -> Any:
-    """The latest stored assessment of a partner (of ``program`` if given); another partner's
-    is a 404 for a partner token."""
+    """The assessment the partner sees in its portal (``selectors.partner_assessment_current``):
+    of the published version in force today (program time zone) of its program (``program``
+    to choose another), the latest run by ``as_of`` then id dated on or before today (else
+    the run nearest after today). A vendor's what-if run dated later does not replace it.
+    Another partner's is a 404 for a partner token."""
     principal = principal_of(request)
-    qs = selectors.assessments_permitted(principal=principal).filter(partner__external_id=key)
-    if program:
-        qs = qs.filter(run__program_version__program__key=program)
-    found = qs.order_by("-run_id").first()
+    found = selectors.partner_assessment_current(
+        principal=principal, key=key_check(key), program=program or None
+    )
     if found is None:
         raise ApiProblem(404, f"no assessment of partner {key!r} among the records you can see")
     return found
@@ -334,8 +350,10 @@ def deal_registrations_decide(
 ) -> Any:
     """The vendor approves or rejects a submitted registration
     (``console.services.deal_registration_decide``: audit event, notice to the partner). A
-    partner token: 403. Already decided: 409. Rejecting without a reason: 422."""
+    partner token: 403. Already decided: 409. Rejecting without a reason, or a decision date
+    ``on`` (default today, program time zone) in the future or before the registration: 422."""
     principal = vendor_required(request)
+    key_check(key)
     registration = (
         selectors.deal_registrations_permitted(principal=principal).filter(external_id=key).first()
     )
@@ -347,7 +365,16 @@ def deal_registrations_decide(
             f"deal registration {key} is already {registration.status}: only a submitted "
             "registration can be decided",
         )
-    on = payload.on or timezone.localdate()
+    today = selectors.program_today()
+    on = payload.on or today
+    if on > today:
+        detail = f"the decision date {on} is in the future (today is {today})"
+    elif on < registration.registered_on:
+        detail = f"the decision date {on} precedes the registration on {registration.registered_on}"
+    else:
+        detail = ""
+    if detail:
+        raise ApiProblem(422, detail, errors=[{"pointer": "/on", "detail": detail}])
     try:
         deal_registration_decide(
             registration=registration,
