@@ -16,7 +16,8 @@ Fixtures:
   and consulting, a claims cycle placed around today), two look-alike partners with people,
   credentials, bookings and registrations, the baseline standings, an evaluation run stored
   for today, and the users: ``alice`` (partner admin of Alpha Conseil Lyon), ``bert``
-  (partner user of the look-alike Alpha Conseil Lille) and ``carol`` (channel manager).
+  (partner user of the look-alike Alpha Conseil Lille), ``carol`` (channel manager) and
+  ``dora`` (program admin).
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ class World:
     alice: object  # partner admin of alpha
     bert: object  # partner user of beta
     carol: object  # channel manager
+    dora: object  # program admin (writes program drafts)
     #: texts that belong to alpha only (its name, customers, people): never shown to bert
     alpha_secrets: list[str] = field(default_factory=list)
 
@@ -321,6 +323,7 @@ def world(transactional_db: None, tmp_path: Path) -> World:
         alice=_user("alice", Membership.Role.PARTNER_ADMIN, alpha),
         bert=_user("bert", Membership.Role.PARTNER_USER, beta),
         carol=_user("carol", Membership.Role.CHANNEL_MANAGER),
+        dora=_user("dora", Membership.Role.PROGRAM_ADMIN),
         alpha_secrets=[
             "Alpha Conseil Lyon",
             "Lyon Hospices Civils",
