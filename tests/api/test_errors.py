@@ -1,6 +1,7 @@
 """One error format: RFC 9457 problem details on every error status, no traceback leaked."""
 
 import pytest
+from django.test import Client
 
 from tests.api.conftest import World, auth
 
@@ -106,3 +107,36 @@ def test_body_over_the_size_limit_is_413(client, world: World, settings) -> None
     )
     body = _problem(response, 413)
     assert "1,000 bytes" in body["detail"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nope",
+        "/api/v1/customers/a%2Fb",  # %2F decodes to "/": customers/a/b is no API path
+        "/api/v1/customers/CUS-A1/extra",
+    ],
+)
+def test_unknown_path_is_a_404_problem_whatever_the_method(world: World, method, path) -> None:
+    # CSRF enforced as in production: before the fix, unsafe methods got Django's HTML page
+    # "CSRF verification failed" (403 text/html)
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        path, "{}", content_type="application/json", **auth(world.vendor_token)
+    )
+    body = _problem(response, 404)
+    assert "CSRF" not in body["detail"]
+
+
+def test_index_refuses_unsafe_methods_with_a_problem(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/", "{}", content_type="application/json")
+    _problem(response, 405)
+    assert response["Allow"] == "GET"
+
+
+def test_known_path_wrong_method_with_csrf_enforced_is_a_405_problem(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.delete("/api/v1/customers/CUS-A1", **auth(world.vendor_token))
+    _problem(response, 405)

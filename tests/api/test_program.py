@@ -192,3 +192,48 @@ def test_query_budget_of_program_lists(client, world: World, program) -> None:
     many = [_count_queries(client, p, world.vendor_token) for p in paths]
     assert client.get("/api/v1/assessments", **auth(world.vendor_token)).json()["count"] == 20
     assert few == many
+
+
+def test_partner_assessment_is_the_portals_not_a_later_what_if(
+    client, world: World, program, monkeypatch
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from partnerprogram.enablement.models import Credential
+    from partnerprogram.portal.selectors.context import portal_context
+    from partnerprogram.portal.selectors.overview import latest_assessment
+
+    # today pinned to 2026-11-29 (Paris)
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    # A's only credential expires 2028-01-01: certified on 2026-11-15, not on 2030-06-30
+    Credential.objects.filter(person__partner=world.a).update(expires_on=date(2028, 1, 1))
+    due = _run(client, world)  # as_of 2026-11-15: A advanced
+    what_if = client.post(
+        "/api/v1/evaluation-runs",
+        {"program": "apitest", "as_of": "2030-06-30"},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    ).json()
+    assert what_if["id"] > due["id"]  # the highest id is the what-if run
+    for token in (world.a_token, world.vendor_token):
+        seen = client.get("/api/v1/partners/P-A1/assessment", **auth(token)).json()
+        assert (seen["run"], seen["as_of"], seen["tier"]) == (due["id"], "2026-11-15", "advanced")
+    # the portal shows the same assessment
+    ctx = portal_context(partner=world.a)
+    assert ctx.current is not None
+    shown = latest_assessment(ctx, ctx.current)
+    assert shown is not None and shown.run_id == due["id"]
+    # the list's default run is the same one
+    listed = client.get("/api/v1/assessments", **auth(world.a_token)).json()
+    assert [(a["run"], a["tier"]) for a in listed["items"]] == [(due["id"], "advanced")]
+    # the what-if run is still there by id: A ready on 2030-06-30 (credential expired)
+    ahead = client.get(f"/api/v1/assessments?run={what_if['id']}", **auth(world.a_token)).json()
+    assert [(a["as_of"], a["tier"]) for a in ahead["items"]] == [("2030-06-30", "ready")]
+    # a second run on the same as_of wins by id
+    again = _run(client, world)
+    seen = client.get("/api/v1/partners/P-A1/assessment", **auth(world.a_token)).json()
+    assert seen["run"] == again["id"]

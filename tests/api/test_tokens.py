@@ -112,3 +112,60 @@ def test_console_page_refuses_channel_managers_and_partners(world: World) -> Non
     before = ApiToken.objects.count()
     partner.post("/console/tokens/", {"action": "create", "name": "x", "expires_in_days": "3"})
     assert ApiToken.objects.count() == before
+
+
+@pytest.mark.parametrize("how", ["merged", "terminated"])
+def test_no_token_for_a_partner_no_longer_active(world: World, how: str) -> None:
+    if how == "merged":
+        world.b.merged_into = world.a
+    else:
+        world.b.status = "terminated"
+    world.b.save()
+    expected = "merged into P-A1" if how == "merged" else "terminated"
+    before = ApiToken.objects.count()
+    with pytest.raises(TokenError, match=f"P-A1B is {expected}"):
+        api_token_create(name="late", partner=world.b, actor="test", now=CREATED)
+    # the command: exit status 2 with the reason
+    with pytest.raises(CommandError, match=expected) as exc:
+        call_command("token", "create", "--partner", "P-A1B", stdout=StringIO())
+    assert exc.value.returncode == 2
+    # the console: the form answers with the reason, nothing created
+    admin = _user("pat", "program_admin")
+    response = admin.post(
+        "/console/tokens/",
+        {"action": "create", "name": "late", "partner": "P-A1B", "expires_in_days": "30"},
+    )
+    assert response.status_code == 200
+    assert response.context["created"] is None
+    assert expected in response.content.decode()
+    assert ApiToken.objects.count() == before
+
+
+@pytest.mark.parametrize("how", ["merged", "terminated"])
+def test_token_of_a_partner_since_gone_is_refused(client, world: World, how: str) -> None:
+    # B's token was created while B was active; then B leaves the program
+    assert client.get("/api/v1/me", **auth(world.b_token)).status_code == 200
+    if how == "merged":
+        world.b.merged_into = world.a
+    else:
+        world.b.status = "terminated"
+    world.b.save()
+    response = client.get("/api/v1/me", **auth(world.b_token))
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    body = response.json()
+    assert "no longer active" in body["detail"]
+    # nothing leaked: no partner id, name or merge target in the answer
+    assert client.get("/api/v1/partners/P-A1B", **auth(world.b_token)).status_code == 401
+    text = response.content.decode()
+    assert "P-A1" not in text and "Alpine" not in text
+    # A's token (the absorbing partner) and the vendor's still work; a suspended partner's too
+    assert client.get("/api/v1/me", **auth(world.a_token)).status_code == 200
+    assert client.get("/api/v1/me", **auth(world.vendor_token)).status_code == 200
+
+
+def test_suspended_partner_keeps_its_token(client, world: World) -> None:
+    world.b.status = "suspended"
+    world.b.save()
+    assert client.get("/api/v1/me", **auth(world.b_token)).json()["partner"] == "P-A1B"

@@ -52,10 +52,15 @@ def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
 
 
-def _annotation(spec: FieldSpec) -> Any:
+def _annotation(spec: FieldSpec, *, blank: bool = False) -> Any:
+    """The pydantic type of a field; ``blank``: an empty string is accepted besides the
+    pattern (it clears an optional field, and is what a GET returns for an empty one)."""
     base: Any
     if spec.type in ("str", "ref"):
-        base = Annotated[str, StringConstraints(max_length=spec.max_length, pattern=spec.pattern)]
+        pattern = spec.pattern
+        if blank and pattern:
+            pattern = f"^$|{pattern}"
+        base = Annotated[str, StringConstraints(max_length=spec.max_length, pattern=pattern)]
     elif spec.type == "date":
         base = date
     elif spec.type == "decimal":
@@ -86,7 +91,7 @@ def item_schema(kind: str, *, with_key: bool) -> type[BaseModel]:
     spec = KINDS[kind]
     fields: dict[str, Any] = {}
     for f in spec.fields:
-        annotation = _annotation(f)
+        annotation = _annotation(f, blank=not f.required)
         description = f.help + (f" (e.g. {f.example})" if f.example else "")
         if f.vendor_only:
             description += "; vendor only"

@@ -336,6 +336,36 @@ def fact_export(
     return list_export(header=header, rows=rows, name=resource.path, fmt=fmt)
 
 
+def vendor_fields_unchanged_dropped(
+    *, resource: Resource, principal: Principal, rows: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """``rows`` of a partner principal without the vendor-only fields (``FieldSpec.
+    vendor_only``: a registration's decision) that equal the stored row's, as a GET returned
+    them: a partner can write back what it read. A vendor-only value that differs is kept, so
+    ``records_upsert`` refuses it. The vendor's rows are returned as they are. One query."""
+    names = [f.name for f in KINDS[resource.kind].fields if f.vendor_only]
+    if principal.partner is None or not names:
+        return rows
+    key_name = KINDS[resource.kind].key[0]
+    keys = {row.get(key_name) for _, row in rows if any(n in row for n in names)}
+    keys.discard(None)
+    if not keys:
+        return rows
+    stored = {
+        getattr(obj, resource.key_attr): resource.out.model_validate(obj).model_dump()
+        for obj in resource.selector(principal=principal).filter(
+            **{f"{resource.key_attr}__in": keys}
+        )
+    }
+    out: list[tuple[int, dict[str, Any]]] = []
+    for number, row in rows:
+        before = stored.get(row.get(key_name))
+        if before is not None:
+            row = {k: v for k, v in row.items() if not (k in names and before.get(k) == v)}
+        out.append((number, row))
+    return out
+
+
 def _register(resource: Resource) -> None:
     tag = resource.path.replace("-", " ")
     name = resource.kind
@@ -374,10 +404,14 @@ def _register(resource: Resource) -> None:
         principal = principal_of(request)
         items = payload.items  # type: ignore[attr-defined]
         bulk_size_check(len(items))
-        rows = (
+        rows: Any = (
             (number, item.model_dump(exclude_unset=True))
             for number, item in enumerate(items, start=1)
         )
+        if principal.partner is not None:
+            rows = vendor_fields_unchanged_dropped(
+                resource=resource, principal=principal, rows=list(rows)
+            )
         report = rows_upsert(
             kind=resource.kind, rows=rows, principal=principal, bulk=True, dry_run=dry_run
         )
@@ -452,11 +486,12 @@ def _register(resource: Resource) -> None:
                 .exists()
             ):
                 raise ApiProblem(404, f"no {spec.label} {key!r} among the records you can see")
+        rows = vendor_fields_unchanged_dropped(
+            resource=resource, principal=principal, rows=[(1, row)]
+        )
         with transaction.atomic():
             # the write and its read-back together: a failure after the write undoes it
-            report = rows_upsert(
-                kind=resource.kind, rows=[(1, row)], principal=principal, bulk=False
-            )
+            report = rows_upsert(kind=resource.kind, rows=rows, principal=principal, bulk=False)
             written = (report.created_ids or report.updated_ids or [key])[0]
             item = _get(principal, written)
         status = "created" if report.created else "updated" if report.updated else "unchanged"
