@@ -357,14 +357,14 @@ def test_read_error_names_everything() -> None:
 
 def test_unclosed_quote_is_a_read_error_not_a_memory_hog(tmp_path: Path) -> None:
     # an unclosed quote would swallow the file into one cell: the csv field limit
-    # (131,072 characters) stops it at the row where it starts
+    # (131,072 characters) stops it at the row where it starts, named as an unterminated quote
     data = b'a,b\n1,"unclosed\n' + b"x" * 200_000 + b"\n"
     table = table_open(path=_write(tmp_path, "u.csv", data))
     with pytest.raises(ReadError) as caught:
         list(table.rows())
     table.close()
     assert caught.value.row == 2
-    assert "malformed CSV" in caught.value.reason
+    assert "unterminated quote starting at row 2" in caught.value.reason
 
 
 def test_named_xlsx_that_is_not_a_zip(tmp_path: Path) -> None:

@@ -7,6 +7,12 @@ Columns are the kind's canonical fields (``core.records.kind_fields``) in docume
 references are written as the referenced row's external id (a certification's code). Values
 follow ``core.exports`` (ISO dates, plain decimals, ``true``/``false``; in CSV a text starting
 with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'``, which the generic import removes).
+
+Texts the import would otherwise read differently are escaped with one more leading ``'``
+(:func:`reimport_text`), in CSV and XLSX alike: a text that is a null word (``NULL``, ``null``:
+the import reads those as empty) is written ``'NULL``, and a text that already starts with
+``'`` (``'=x``, ``'abc``) is written ``''=x``, ``''abc``. The generic import removes exactly
+one such ``'`` (``mappings.convert.unquote_formula``), so every text round-trips.
 """
 
 from __future__ import annotations
@@ -22,9 +28,24 @@ from django.db.models import QuerySet
 # response (closing a response would signal the end of a request and close the connection)
 from partnerprogram.core.exports import ExportFormat, csv_stream, xlsx_file
 from partnerprogram.core.records import KINDS, kind_fields
+from partnerprogram.imports.values import is_null_word
 
 #: rows fetched per database round trip while streaming an export
 EXPORT_CHUNK = 2000
+
+
+def reimport_text(value: Any) -> Any:
+    """``value`` as a re-importable export writes it: a text that is a null word (``NULL`` in
+    any case, spaces around) or starts with ``'`` gets one more leading ``'``; other values
+    are returned unchanged (``core.exports`` then adds the formula-injection ``'`` in CSV)."""
+    if isinstance(value, str) and (value.startswith("'") or is_null_word(value)):
+        return "'" + value
+    return value
+
+
+def _escaped(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    for row in rows:
+        yield tuple(reimport_text(value) for value in row)
 
 
 def _lookup(kind: str, name: str) -> str:
@@ -57,7 +78,7 @@ def fact_rows_export(
     lookups = [_lookup(kind, name) for name in header]
     source = queryset if queryset is not None else spec.model._default_manager.all()
     rows = source.order_by("pk").values_list(*lookups).iterator(chunk_size=EXPORT_CHUNK)
-    return header, rows
+    return header, _escaped(rows)
 
 
 def fact_export_write(*, kind: str, path: Path, fmt: ExportFormat) -> int:

@@ -23,18 +23,32 @@ Stated rules (decisions a reviewer may question):
   not used: it guesses from character frequencies and is fooled by delimiters inside quoted
   values (JSON tags, ``!`` or ``,`` in names). A file with a single column reads as ``,``.
 - **Quoting**: RFC 4180: ``"`` quotes a cell, ``""`` is a literal quote, a quoted cell may
-  hold delimiters and line breaks. A cell longer than 131,072 characters (an unclosed quote
-  swallowing the file) is a :class:`ReadError`.
+  hold delimiters and line breaks. An **unterminated quote** refuses the whole file
+  (:class:`ReadError` "unterminated quote starting at row N"), because the rows after it would
+  otherwise be swallowed into one cell and vanish. A quoted cell is taken for one when it
+  runs to the end of the file, when it is longer than 131,072 characters or spans more than
+  1,000 lines, or (a header of 3 or more columns) when one of the lines inside it holds
+  exactly the header's number of cells, i.e. looks like a row of the file. Multi-line notes
+  and descriptions (a few lines with a few delimiters, as AWS's Opportunity-Fields.csv has)
+  are read as usual.
 - **Header**: the first record (row 1) names the columns; names are stripped of spaces and
-  byte-order marks. An empty name in the middle or a name given twice is a ReadError;
+  byte-order marks. An empty name in the middle or a name given twice is a ReadError (names
+  differing only in case, spaces or underscores are refused by the mappings when they fill the
+  same field);
   unnamed columns at the end (a trailing delimiter) are ignored (their cells must be empty).
 - **Rows**: ``rows()`` yields ``(row number, {column: text or None})``; the row number is
   the record number a spreadsheet shows (header = 1; blank lines count but are not
-  yielded). A null cell (empty, spaces only, ``NULL`` in any case: see
+  yielded). A row whose cells are all empty or spaces (``,,`` or ``   ``, as spreadsheets
+  leave at the end of an export) is skipped too, and a note says how many were. A null cell
+  (empty, spaces only, ``NULL`` in any case: see
   :func:`~partnerprogram.imports.values.is_null`) is ``None``; other cells are the raw text,
   not stripped. A row whose cell count differs from the header's is still yielded, with the
   cells it has and the key :data:`ROW_ERROR` (``"__error__"``) holding the reason: the row is
-  unusable and the importer reports it (a row problem, not a file problem).
+  unusable and the importer reports it (a row problem, not a file problem). A cell holding a
+  NUL character (which no database text column stores) makes its row unusable the same way,
+  naming the column in :data:`ROW_ERROR_COLUMN`. A file is refused as binary only when its
+  first 64 KiB hold more than 8 NUL bytes, or NUL bytes and other control bytes (and it is
+  not UTF-16).
 - **XLSX** cells come typed; ``rows()`` gives them as text so there is one parsing path:
   numbers via ``Decimal(str(value))`` (``0.1`` stays ``0.1``, integers without ``.0``),
   dates as ISO (``2025-01-01``; a time other than midnight as ``2025-01-01 14:30:00``),
@@ -52,6 +66,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -62,10 +77,26 @@ from typing import IO, Any, BinaryIO
 
 from partnerprogram.imports.values import is_null
 
-__all__ = ["ROW_ERROR", "SAMPLE_BYTES", "ReadError", "Table", "table_open"]
+__all__ = [
+    "QUOTED_LINES_MAX",
+    "ROW_ERROR",
+    "ROW_ERROR_COLUMN",
+    "SAMPLE_BYTES",
+    "ReadError",
+    "Table",
+    "table_open",
+]
 
-#: key of a row dict holding the reason the row is unusable (ragged row)
+#: key of a row dict holding the reason the row is unusable (ragged row, NUL character)
 ROW_ERROR = "__error__"
+#: key of a row dict naming the column of the ROW_ERROR, when it is about one cell
+ROW_ERROR_COLUMN = "__error_column__"
+#: a quoted cell spanning more lines than this is taken for an unterminated quote
+QUOTED_LINES_MAX = 1000
+#: NUL bytes in the sample above which a file is binary, not a CSV with a stray NUL
+_BINARY_NULS = 8
+#: C0 control bytes no text file holds (tab, line feed, form feed, carriage return excepted)
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f]")
 #: bytes read at opening to detect the encoding and the delimiter
 SAMPLE_BYTES = 64 * 1024
 _SPOOL_MAX = 8 * 1024 * 1024
@@ -279,6 +310,31 @@ def _cr_lines(handle: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]
         yield rest
 
 
+#: the line appended after the last one: a quoted cell that swallows it ran to the end of the
+#: file (csv.reader, not strict, silently closes such a cell at the end of the data)
+_END = "\ue000end-of-file\ue001"
+
+
+@dataclass
+class _LineCount:
+    lines: int = 0
+    ended: bool = False
+
+
+def _ended_lines(lines: Iterator[str], count: _LineCount) -> Iterator[str]:
+    """``lines`` counted, then a line break if the last one has none, then the :data:`_END`
+    line."""
+    last = ""
+    for line in lines:
+        count.lines += 1
+        last = line
+        yield line
+    if last and not last.endswith(("\n", "\r")):
+        yield "\n"
+    count.ended = True
+    yield _END + "\n"
+
+
 class _CountingReader(io.RawIOBase):
     """A raw stream counting the bytes read through it (for UTF-16 progress)."""
 
@@ -310,7 +366,8 @@ def _detect_encoding(sample: bytes) -> str:
             return "utf-16-le"
         if even > half * 0.3 and odd < half * 0.05:
             return "utf-16-be"
-        return "binary"
+        if sample.count(0) > _BINARY_NULS or _CONTROL_BYTES.search(sample):
+            return "binary"
     return "8bit"
 
 
@@ -391,12 +448,25 @@ def _header(cells: list[str], source: str, notes: list[str]) -> tuple[list[str],
     return names, trailing
 
 
+def _blank(cells: list[str] | list[str | None]) -> bool:
+    """True when every cell is empty or spaces (a row a spreadsheet leaves empty)."""
+    return all(cell is None or not cell.strip() for cell in cells)
+
+
 def _row_dict(columns: list[str], cells: list[str | None]) -> dict[str, str | None]:
-    """Cells mapped to columns (nulls to None); ROW_ERROR when the counts differ."""
+    """Cells mapped to columns (nulls to None); ROW_ERROR when the counts differ or a cell
+    holds a NUL character (ROW_ERROR_COLUMN names its column)."""
     values: dict[str, str | None] = {
         column: (None if is_null(cell) else cell)
         for column, cell in zip(columns, cells, strict=False)
     }
+    if any(cell is not None and "\x00" in cell for cell in cells):
+        for position, cell in enumerate(cells):
+            if cell is not None and "\x00" in cell:
+                column = columns[position] if position < len(columns) else f"#{position + 1}"
+                values[ROW_ERROR] = "contains a NUL character"
+                values[ROW_ERROR_COLUMN] = column
+                return values
     extra = cells[len(columns) :]
     if len(cells) < len(columns) or any(not is_null(cell) for cell in extra):
         for column in columns[len(cells) :]:
@@ -416,6 +486,7 @@ class _CsvTable(Table):
     _cp1252_rows: list[int] = field(default_factory=list, repr=False)
     _cr_only: bool = field(default=False, repr=False)
     _decoder: _LineDecoder | None = field(default=None, repr=False)
+    _blank_rows: int = field(default=0, repr=False)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """(record number, cells) from the start of the file, header included."""
@@ -438,26 +509,75 @@ class _CsvTable(Table):
             )
             lines = iter(text)
             self._counter = lambda: counting.count
-        reader = csv.reader(lines, delimiter=self.delimiter or ",", doublequote=True, strict=False)
+        count = _LineCount()
+        reader = csv.reader(
+            _ended_lines(lines, count),
+            delimiter=self.delimiter or ",",
+            doublequote=True,
+            strict=False,
+        )
         number = 0
         while True:
             number += 1
             if decoder is not None:
                 decoder.record = number
+            before = count.lines
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
+                if "field limit" in str(error):
+                    raise self._unterminated(
+                        number, f"a cell is longer than {csv.field_size_limit():,} characters"
+                    ) from error
                 raise ReadError(self.source, number, None, f"malformed CSV: {error}") from error
             except UnicodeDecodeError as error:
                 raise ReadError(
                     self.source, number, None, f"not valid {self._file_encoding}: {error.reason}"
                 ) from error
+            if count.ended:
+                if cells == [_END]:
+                    return
+                raise self._unterminated(number, "the quoted cell runs to the end of the file")
+            if count.lines - before > 1:
+                self._check_quoted(number, cells)
             if decoder is not None and decoder.line_was_cp1252:
                 self._cp1252_rows.append(number)
                 decoder.line_was_cp1252 = False
             yield number, cells
+
+    def _unterminated(self, number: int, why: str) -> ReadError:
+        return ReadError(
+            self.source,
+            number,
+            None,
+            f"unterminated quote starting at row {number}: {why}; the rows after it would be "
+            "lost in one cell, so the file is refused (close the quote, or double a quote "
+            'inside a quoted cell: "")',
+        )
+
+    def _check_quoted(self, number: int, cells: list[str]) -> None:
+        """Refuse a record whose multi-line quoted cell looks like swallowed rows."""
+        width = len(self.columns)
+        for cell in cells:
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            lines = cell.splitlines()
+            if len(lines) > QUOTED_LINES_MAX:
+                raise self._unterminated(
+                    number, f"a quoted cell spans {len(lines):,} lines (more than 1,000)"
+                )
+            if width < 3:
+                continue
+            for offset, line in enumerate(lines[1:], start=1):
+                inner = next(csv.reader([line], delimiter=self.delimiter or ","), [])
+                if len(inner) == width:
+                    raise self._unterminated(
+                        number,
+                        f"line {offset + 1} of a quoted cell has {width} cells like a row of "
+                        f"the file ({line[:60]!r})",
+                    )
 
     def _settle_encoding(self, decoder: _LineDecoder) -> None:
         """The final encoding once every line has been decoded (module rules)."""
@@ -472,9 +592,11 @@ class _CsvTable(Table):
     def _data_rows(
         self, records: Iterator[tuple[int, list[str]]]
     ) -> Iterator[tuple[int, dict[str, str | None]]]:
+        self._blank_rows = 0
         for number, cells in records:
-            if not cells:
-                continue  # blank line
+            if not cells or _blank(cells):
+                self._blank_rows += 1  # blank line, or a row of empty cells
+                continue
             yield number, _row_dict(self.columns, list(cells))
         self._finish_notes()
 
@@ -483,7 +605,13 @@ class _CsvTable(Table):
             self._settle_encoding(self._decoder)
         if self.notes and self.notes[0] in _ENCODING_NOTES.values():
             self.notes[0] = _ENCODING_NOTES.get(self.encoding, self.notes[0])
-        self.notes[:] = [note for note in self.notes if not note.startswith("read as Windows")]
+        self.notes[:] = [
+            note
+            for note in self.notes
+            if not note.startswith(("read as Windows", _BLANK_NOTE_START))
+        ]
+        if self._blank_rows:
+            self.notes.append(_blank_note(self._blank_rows))
         if self._cp1252_rows:
             shown = ", ".join(str(row) for row in self._cp1252_rows[:50])
             more = f" and {len(self._cp1252_rows) - 50} more" if len(self._cp1252_rows) > 50 else ""
@@ -561,6 +689,12 @@ def _csv_open(src: _Source, source: str, sample: bytes, size: int | None) -> Tab
 
 # ------------------------------------------------------------------------------------ XLSX
 
+_BLANK_NOTE_START = "skipped "
+
+
+def _blank_note(count: int) -> str:
+    return f"skipped {count:,} empty row(s) (every cell empty or spaces)"
+
 
 def _cell_text(value: object) -> str | None:
     """An XLSX cell value as the text a CSV export would hold (see module rules)."""
@@ -590,6 +724,7 @@ class _XlsxTable(Table):
     _header_row: int = field(default=1, repr=False)
     _pending: Iterator[tuple[int, dict[str, str | None]]] | None = field(default=None, repr=False)
     _workbooks: list[Any] = field(default_factory=list, repr=False)
+    _blank_rows: int = field(default=0, repr=False)
 
     def _sheet_rows(self) -> Iterator[tuple[int, list[str | None]]]:
         from openpyxl import load_workbook
@@ -624,15 +759,20 @@ class _XlsxTable(Table):
     def _data_rows(
         self, records: Iterator[tuple[int, list[str | None]]]
     ) -> Iterator[tuple[int, dict[str, str | None]]]:
+        self._blank_rows = 0
         for number, cells in records:
             if number <= self._header_row:
                 continue
             while cells and is_null(cells[-1]):
                 cells.pop()
-            if not cells:
+            if not cells or _blank(cells):
+                self._blank_rows += 1
                 continue
             cells.extend([None] * (len(self.columns) - len(cells)))  # XLSX omits empty tails
             yield number, _row_dict(self.columns, cells)
+        self.notes[:] = [note for note in self.notes if not note.startswith(_BLANK_NOTE_START)]
+        if self._blank_rows:
+            self.notes.append(_blank_note(self._blank_rows))
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
         if self._pending is not None:

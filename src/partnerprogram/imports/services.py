@@ -36,7 +36,7 @@ from partnerprogram.core.records import KINDS, records_upsert
 from partnerprogram.core.upserts import RowError, UpsertRefused, UpsertReport
 from partnerprogram.imports.mappings import MappingRefused, mapping_get
 from partnerprogram.imports.models import ImportRun
-from partnerprogram.imports.readers import ROW_ERROR, ReadError, table_open
+from partnerprogram.imports.readers import ROW_ERROR, ROW_ERROR_COLUMN, ReadError, table_open
 from partnerprogram.imports.values import ColumnFormats
 
 #: progress(rows_read, fraction done in [0, 1] or None) every PROGRESS_EVERY rows and at the end
@@ -47,12 +47,47 @@ _HASH_CHUNK = 1024 * 1024
 
 class ImportRefused(Exception):
     """The whole file is refused, nothing read into the database: unknown kind or mapping,
-    unreadable file (encoding, not CSV/XLSX), missing required columns, a bad option, or a row
-    the reader could not parse. ``reason`` names the file and what is wrong."""
+    unreadable file (encoding, not CSV/XLSX, an unterminated quote), missing or repeated
+    columns, a bad option, or a row the reader could not parse. ``reason`` names the file and
+    what is wrong (the whole sentence); ``file``, ``row`` (header = 1), ``column`` and
+    ``detail`` (the reason alone) give its parts when known (``None`` otherwise)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.file = file
+        self.row = row
+        self.column = column
+        self.detail = detail if detail is not None else reason
+
+    @classmethod
+    def from_read_error(cls, error: ReadError) -> ImportRefused:
+        """The refusal of a file the reader could not read (its file, row, column, reason)."""
+        return cls(
+            str(error),
+            file=error.source,
+            row=error.row,
+            column=error.column,
+            detail=error.reason,
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """``{"error": sentence, "file", "row", "column", "reason"}`` (JSON-ready)."""
+        return {
+            "error": self.reason,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "reason": self.detail,
+        }
 
 
 @dataclass
@@ -121,9 +156,41 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _printable(text: str) -> str:
+    """``text`` with NUL characters shown as ``\\x00`` (a database cannot store them)."""
+    return text.replace("\x00", "\\x00")
+
+
+def _source_values(table: Any, errors: list[RowError]) -> None:
+    """Replace, in place, the value of each upsert error by the cell's text as the file says
+    it (``10,555``, not the converted ``10.555``), reading the file a second time for just
+    those rows. Errors about a column the file does not have (a ``--set`` value, a FOCUS
+    aggregate) keep their value."""
+    columns = set(getattr(table, "columns", []) or [])
+    wanted: dict[int, list[int]] = {}
+    for position, error in enumerate(errors):
+        if error.column in columns:
+            wanted.setdefault(error.row, []).append(position)
+    if not wanted:
+        return
+    last = max(wanted)
+    for number, cells in table.rows():
+        for position in wanted.get(number, ()):
+            error = errors[position]
+            raw = cells.get(error.column)
+            errors[position] = RowError(
+                row=error.row, column=error.column, value=_printable(raw or ""), reason=error.reason
+            )
+        if number >= last:
+            break
+
+
 def _formats_of(table: Any) -> Any:
     formats = getattr(table, "formats", None)
-    return formats if formats is not None else ColumnFormats()
+    if formats is not None:
+        return formats
+    # a ;-separated file is a French/European export: "1.250" may be 1250 (values.py rules)
+    return ColumnFormats(dot_thousands=getattr(table, "delimiter", None) == ";")
 
 
 def _describe_formats(formats: Any) -> dict[str, str]:
@@ -170,7 +237,7 @@ def file_import(
         chosen = mapping_get(mapping)
         chosen.check_kind(kind)
     except MappingRefused as exc:
-        raise ImportRefused(exc.reason) from None
+        raise ImportRefused(exc.reason, file=name or (Path(path).name if path else None)) from None
     with tempfile.TemporaryDirectory(prefix="pp-import-") as scratch:
         if path is None:
             if stream is None:
@@ -184,13 +251,16 @@ def file_import(
             file_path = Path(path)
             display = name or file_path.name
             if not file_path.is_file():
-                raise ImportRefused(f"{file_path}: no such file")
+                raise ImportRefused(
+                    f"{file_path}: no such file", file=str(file_path), detail="no such file"
+                )
         sha256, size = file_sha256(file_path)
         if expected_sha256 is not None and sha256 != expected_sha256:
-            raise ImportRefused(
-                f"{display}: the file differs from the one previewed (sha256 {sha256[:12]}... "
+            detail = (
+                f"the file differs from the one previewed (sha256 {sha256[:12]}... "
                 f"instead of {expected_sha256[:12]}...): preview it again"
             )
+            raise ImportRefused(f"{display}: {detail}", file=display, detail=detail)
         report = _run(
             kind=kind,
             file_path=file_path,
@@ -246,7 +316,7 @@ def _run(
     try:
         table = table_open(path=file_path, name=display)
     except ReadError as exc:
-        raise ImportRefused(str(exc)) from None
+        raise ImportRefused.from_read_error(exc) from None
     with table:
         return _run_table(
             kind=kind,
@@ -281,7 +351,9 @@ def _run_table(
             kind=kind, columns=list(table.columns), formats=formats, defaults=defaults
         )
     except MappingRefused as exc:
-        raise ImportRefused(f"{display}: {exc.reason}") from None
+        raise ImportRefused(
+            f"{display}: {exc.reason}", file=display, row=1, detail=exc.reason
+        ) from None
 
     mapping_errors: list[RowError] = []
     state = {"rejected": 0, "read": 0}
@@ -292,9 +364,13 @@ def _run_table(
             if progress is not None and state["read"] % PROGRESS_EVERY == 0:
                 progress(state["read"], table.progress())
             problem = cells.get(ROW_ERROR)
-            if problem is not None:  # a ragged row: unusable, reported
+            if problem is not None:  # a ragged row or a NUL character: unusable, reported
                 state["rejected"] += 1
-                mapping_errors.append(RowError(row=number, column="", value="", reason=problem))
+                column = cells.get(ROW_ERROR_COLUMN) or ""
+                value = _printable(cells.get(column) or "") if column else ""
+                mapping_errors.append(
+                    RowError(row=number, column=column, value=value, reason=problem)
+                )
                 continue
             yield number, cells
         if progress is not None:
@@ -327,12 +403,14 @@ def _run_table(
     except _StrictRollback:
         pass
     except ReadError as exc:
-        raise ImportRefused(str(exc)) from None
+        raise ImportRefused.from_read_error(exc) from None
 
     errors = [
         RowError(row=e.row, column=bound.source_column(e.column), value=e.value, reason=e.reason)
         for e in upserted.errors
     ]
+    if mapping_name != "focus":  # FOCUS records are sums of rows: no one cell to show
+        _source_values(table, errors)
     errors.extend(mapping_errors)
     errors.sort(key=lambda e: e.row)
     report = ImportReport(

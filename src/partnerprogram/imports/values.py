@@ -21,7 +21,10 @@ Stated rules (the decisions behind them):
   ``,`` followed by exactly three digits (``1,234``) is ambiguous (1234 in English exports,
   1.234 in French ones): it is an error unless the column has already shown its convention
   (another value such as ``12,50`` or ``1,234.50``) or the caller says so
-  (``decimal_comma=True/False``).
+  (``decimal_comma=True/False``). In a file separated by ``;`` (French and European exports,
+  where ``.`` groups thousands: ``1.250`` is 1250) a single ``.`` followed by exactly three
+  digits is ambiguous in the same way (``dot_thousands=True``; ``ColumnFormats`` is told so by
+  the importer); ``1.25`` or ``1.2500`` are not (a group has exactly three digits).
 - **Dates** (:func:`date_parse`): ISO ``2026-01-31`` (``"iso"``); ISO timestamps
   ``2024-09-18 23:00:00``, ``2006-04-15T03:23:15.000Z``, ``...+02:00`` (``"iso-datetime"``);
   ``31/01/2026``, ``31.01.2026``, ``31-01-2026``, optionally with a time (``"dmy"``); compact
@@ -59,6 +62,7 @@ __all__ = [
     "date_parse",
     "decimal_parse",
     "is_null",
+    "is_null_word",
 ]
 
 #: The program time zone: dates of timestamps with a zone are taken here.
@@ -90,6 +94,12 @@ _NULL_WORDS = frozenset({"", "null"})
 def is_null(text: str | None) -> bool:
     """True for ``None``, an empty or blank cell and the literal ``NULL`` in any case."""
     return text is None or text.strip().casefold() in _NULL_WORDS
+
+
+def is_null_word(text: str) -> bool:
+    """True for a non-blank text the import reads as null (``NULL`` in any case): a
+    re-importable export escapes it as ``'NULL`` (imports/exports.py)."""
+    return bool(text.strip()) and is_null(text)
 
 
 # -------------------------------------------------------------------------------------- numbers
@@ -141,8 +151,9 @@ def _read_mantissa(text: str, decimal_sep: str) -> tuple[str, str, bool] | None:
     return "".join(groups), fraction, True
 
 
-def _number_read(text: str, decimal_comma: bool | None) -> _Number:
-    """Read a number (see the module rules); ``decimal_comma`` forces the convention."""
+def _number_read(text: str, decimal_comma: bool | None, dot_thousands: bool = False) -> _Number:
+    """Read a number (see the module rules); ``decimal_comma`` forces the convention;
+    ``dot_thousands``: ``1.234`` is ambiguous too (a ``;``-separated file)."""
     original = text
     text = text.strip(_SPACES)
     if not text:
@@ -192,6 +203,12 @@ def _number_read(text: str, decimal_comma: bool | None) -> _Number:
             f"'{original}' is ambiguous: {values['.']} with ',' as thousands separator or "
             f"{values[',']} with a decimal comma; write the decimals (1,234.00 or 1 234,000)"
         )
+    if ambiguous and decimal_comma is None and dot_thousands and "." in text:
+        raise CellError(
+            f"'{original}' is ambiguous in a ;-separated file: {values[',']} with '.' as "
+            f"thousands separator or {values['.']} with a decimal point; write the decimals "
+            "(1.234,00 or 1,234)"
+        )
     sep = "." if "." in readings else ","
     _, fraction, grouped = readings[sep]
     return _Number(
@@ -203,15 +220,18 @@ def _number_read(text: str, decimal_comma: bool | None) -> _Number:
     )
 
 
-def decimal_parse(text: str, *, decimal_comma: bool | None = None) -> Decimal:
+def decimal_parse(
+    text: str, *, decimal_comma: bool | None = None, dot_thousands: bool = False
+) -> Decimal:
     """The exact Decimal written in ``text`` (rules in the module docstring).
 
     ``decimal_comma``: ``True`` reads ``,`` as the decimal separator, ``False`` reads ``.``,
-    ``None`` (default) decides from the text and refuses ambiguous ``1,234``.
+    ``None`` (default) decides from the text and refuses ambiguous ``1,234`` (and ``1.234``
+    when ``dot_thousands``: a ``;``-separated file).
     Examples: ``"1 234,50"`` -> 1234.50, ``"1,234.50"`` -> 1234.50, ``"1.2E+7"`` -> 12000000,
     ``"-0.00000080000"`` -> -8.0000E-7 (exact). Raises :class:`CellError`.
     """
-    return _number_read(text, decimal_comma).value
+    return _number_read(text, decimal_comma, dot_thousands).value
 
 
 # ---------------------------------------------------------------------------------------- dates
@@ -382,10 +402,13 @@ class ColumnFormats:
     comma; ``1,234.50``: decimal point); later values are read in that convention, so
     ``1,234`` after ``12,50`` is 1.234, and ``1.234,50`` after ``1,234.50`` is an error.
     Date formats may mix within a column (each is unambiguous); all are reported.
+    ``dot_thousands``: the file is ``;``-separated, so ``1.250`` is ambiguous until the column
+    shows its convention (module rules).
     """
 
-    def __init__(self, *, tz: ZoneInfo = PROGRAM_TZ) -> None:
+    def __init__(self, *, tz: ZoneInfo = PROGRAM_TZ, dot_thousands: bool = False) -> None:
         self.tz = tz
+        self.dot_thousands = dot_thousands
         self.formats: dict[str, list[str]] = {}
         self._zoned: set[str] = set()
         self._numbers: dict[str, _NumberStyle] = {}
@@ -407,7 +430,7 @@ class ColumnFormats:
         style = self._numbers.setdefault(column, _NumberStyle())
         forced = None if style.decimal_sep is None else style.decimal_sep == ","
         try:
-            number = _number_read(text, forced)
+            number = _number_read(text, forced, self.dot_thousands)
         except CellError as error:
             if forced is None:
                 raise

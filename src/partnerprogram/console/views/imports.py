@@ -4,15 +4,19 @@ managers); writes go through ``imports.services.file_import``.
 
 The confirmation applies the file that was previewed, never another: the upload is stored
 under its SHA-256 (``imports.uploads``) and the preview's ``ImportRun`` names that hash;
-``file_import`` checks it again before reading.
+``file_import`` checks it again before reading. A preview older than a day
+(``PREVIEW_MAX_AGE``) is not applied: the file must be uploaded again.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,6 +26,7 @@ from partnerprogram.core.exports import export_format, export_response
 from partnerprogram.core.records import KINDS
 from partnerprogram.imports.exports import fact_rows_export
 from partnerprogram.imports.forms import KIND_LABELS, MAPPING_LABELS, ImportUploadForm
+from partnerprogram.imports.models import ImportRun
 from partnerprogram.imports.selectors import (
     ERROR_EXPORT_COLUMNS,
     RUN_EXPORT_COLUMNS,
@@ -35,12 +40,20 @@ from partnerprogram.imports.services import ImportRefused, file_import
 from partnerprogram.imports.uploads import upload_path, upload_store
 
 PER_PAGE = 25
+#: a preview older than this is not applied: the file must be uploaded and previewed again
+PREVIEW_MAX_AGE = timedelta(days=1)
 #: errors and ids shown on a run's page (every error is in its CSV/XLSX export)
 SHOWN = 50
 
 
 def _run_url(pk: int) -> str:
     return f"{reverse('console:imports')}?run={pk}"
+
+
+def _preview_expired(run: ImportRun) -> bool:
+    """True when the preview ``run`` was made more than a day ago (docs/imports.md): the
+    data it checked against may have changed since."""
+    return timezone.now() - run.started_at > PREVIEW_MAX_AGE
 
 
 @vendor_staff_required  # type: ignore[arg-type]  # an export is a streaming response
@@ -143,7 +156,9 @@ def _run_page(request: HttpRequest) -> HttpResponseBase:
         # a strict preview with rejected rows would apply nothing: not offered
         "can_apply": run.dry_run
         and not (run.strict and run.rejected)
+        and not _preview_expired(run)
         and upload_path(run.sha256) is not None,
+        "preview_expired": run.dry_run and _preview_expired(run),
         "shown": SHOWN,
     }
     return render(request, "console/imports/run.html", context)
@@ -159,6 +174,15 @@ def _apply(request: HttpRequest) -> HttpResponseBase:
     preview = import_run_get(pk=pk)
     if preview is None or not preview.dry_run:
         raise Http404
+    if _preview_expired(preview):
+        messages.error(
+            request,
+            _(
+                "This preview is more than a day old: upload the file again to preview it "
+                "against the current data before applying it."
+            ),
+        )
+        return redirect(_run_url(preview.pk))
     stored = upload_path(preview.sha256)
     if stored is None:
         messages.error(request, _("The previewed file is no longer kept: upload it again."))

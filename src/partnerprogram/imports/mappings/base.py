@@ -120,6 +120,30 @@ def find_columns(columns: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def columns_unique(columns: Iterable[str], fields: MappingType[str, str]) -> None:
+    """``MappingRefused`` when two columns of a file map to the same field.
+
+    ``fields`` maps a :func:`header_key` to the field it fills (``{"joinedon": "joined_on"}``);
+    ``joined on`` and ``joined_on``, or ``Name`` and ``NAME``, would otherwise both fill it and
+    one would be silently dropped. Columns the mapping ignores may repeat."""
+    first: dict[str, str] = {}
+    for column in columns:
+        key = header_key(column)
+        if key not in fields:
+            continue
+        if key in first:
+            raise MappingRefused(
+                f"columns {first[key]!r} and {column!r} both map to the field {fields[key]}: "
+                "keep one of them"
+            )
+        first[key] = column
+
+
+def option_name(field_name: str) -> str:
+    """How a default is given on the command line: ``--partner`` or ``--set FIELD``."""
+    return "--partner" if field_name == "partner" else f"--set {field_name}"
+
+
 def text_or_none(value: str | None) -> str | None:
     """A cell stripped; '' becomes None."""
     if value is None:

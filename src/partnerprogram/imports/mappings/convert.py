@@ -14,18 +14,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from partnerprogram.imports.values import CellError, bool_parse, country_normalize, is_null
+from partnerprogram.imports.values import (
+    CellError,
+    bool_parse,
+    country_normalize,
+    is_null,
+    is_null_word,
+)
 
 #: what core.exports prefixes with "'" in CSV (formula injection): the quote is removed
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: what a re-importable export escapes with one more "'" (imports/exports.py)
+_ESCAPED = (*_FORMULA_START, "'")
 
 Converter = Callable[[str | None], Any]
 
 
 def unquote_formula(text: str) -> str:
-    """``'=SUM(A1)`` -> ``=SUM(A1)``: undo the export's formula-injection quote (a text that
-    starts with ``'`` followed by ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)."""
-    if text.startswith("'") and text[1:2] and text[1] in _FORMULA_START:
+    """``'=SUM(A1)`` -> ``=SUM(A1)``: undo the export's escaping quote: a text that starts with
+    ``'`` followed by ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (formula
+    injection), by another ``'`` (``''=x`` -> ``'=x``), or that is ``'`` and a null word
+    (``'NULL`` -> ``NULL``, the text, not an empty value). Exactly one ``'`` is removed."""
+    if text.startswith("'") and text[1:2] and (text[1] in _ESCAPED or is_null_word(text[1:])):
         return text[1:]
     return text
 

@@ -48,6 +48,7 @@ from partnerprogram.imports.mappings.base import (
     MappingRefused,
     RowOutcome,
     SourceRow,
+    columns_unique,
     find_columns,
     header_key,
     text_or_none,
@@ -101,6 +102,7 @@ class FocusBound(BoundMapping):
     def __init__(self, *, columns: list[str], formats: Any, partner: str | None) -> None:
         super().__init__(kind="cloud_usage", mapping_name="focus")
         header = find_columns(columns)
+        columns_unique(columns, {header_key(c): c for c in (*REQUIRED, *OPTIONAL)})
         missing = [c for c in REQUIRED if header_key(c) not in header]
         if missing:
             raise MappingRefused(f"not a FOCUS file: missing column(s) {', '.join(missing)}")

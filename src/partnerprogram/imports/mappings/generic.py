@@ -26,8 +26,10 @@ from partnerprogram.imports.mappings.base import (
     MappingRefused,
     RowOutcome,
     SourceRow,
+    columns_unique,
     find_columns,
     header_key,
+    option_name,
 )
 from partnerprogram.imports.mappings.convert import cell_convert, cell_converter
 from partnerprogram.imports.values import CellError
@@ -44,6 +46,11 @@ def defaults_convert(
     converted: dict[str, Any] = {}
     for name, text in defaults.items():
         spec = specs.get(name)
+        if spec is None and name == "partner":
+            raise MappingRefused(
+                f"--partner: kind {kind!r} has no partner field (--partner gives the partner "
+                "of every row of a file without a partner column)"
+            )
         if spec is None:
             raise MappingRefused(
                 f"--set {name}=...: kind {kind!r} has no field {name!r} "
@@ -68,10 +75,18 @@ class GenericBound(BoundMapping):
         self.defaults = defaults
         by_key = find_columns(columns)
         known = {header_key(spec.name) for spec in self.specs}
+        columns_unique(columns, {header_key(spec.name): spec.name for spec in self.specs})
         for spec in self.specs:
             column = by_key.get(header_key(spec.name))
             if column is not None:
                 self.columns_used[spec.name] = column
+        for name in defaults:
+            if name in self.columns_used:
+                raise MappingRefused(
+                    f"{option_name(name)} conflicts with the file's column "
+                    f"{self.columns_used[name]}: the file gives it on every row (remove the "
+                    "option, or the column)"
+                )
         missing = [
             spec.name
             for spec in self.specs

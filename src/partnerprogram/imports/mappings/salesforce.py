@@ -52,8 +52,10 @@ from partnerprogram.imports.mappings.base import (
     MappingRefused,
     RowOutcome,
     SourceRow,
+    columns_unique,
     find_columns,
     header_key,
+    option_name,
     text_or_none,
 )
 from partnerprogram.imports.mappings.generic import defaults_convert
@@ -166,6 +168,16 @@ class SalesforceBound(BoundMapping):
         self.formats = formats
         self.plan = _columns(kind, header)
         self.columns_used = {c.field: c.source for c in self.plan}
+        used_keys = {header_key(c.source): c.field for c in self.plan}
+        used_keys[header_key("ISDELETED")] = "deleted flag"
+        columns_unique(columns, used_keys)
+        for name in defaults:
+            if name in self.columns_used:
+                raise MappingRefused(
+                    f"{option_name(name)} conflicts with the file's column "
+                    f"{self.columns_used[name]}: the file gives it on every row (remove the "
+                    "option, or the column)"
+                )
         self.deleted_column = header.get(header_key("ISDELETED"))
         self.fixed: dict[str, Any] = {}
         if kind == "opportunities":

@@ -6,7 +6,9 @@ rejected rows are reported with row, column, value and reason; ``--strict`` appl
 if any row is rejected; ``--dry-run`` reports exactly what would be created, updated and
 rejected and writes nothing. Exit codes: 0 every row accepted; 1 some rows rejected (the others
 applied unless ``--strict`` or ``--dry-run``); 2 the file is refused as a whole (unknown kind or
-mapping, unreadable file, missing required columns, bad option). Progress goes to stderr when it
+mapping, unreadable file, missing or repeated columns, bad option, an option conflicting with a
+column of the file). With ``--format json`` a refusal also prints
+``{"error", "file", "row", "column", "reason"}`` on stdout. Progress goes to stderr when it
 is a terminal, or with ``--progress``.
 """
 
@@ -57,10 +59,13 @@ class Command(BaseCommand):
             "--set",
             action="append",
             metavar="FIELD=VALUE",
-            help="a value for a field the file lacks (e.g. product_line=rhel); repeatable",
+            help="a value for a field the file lacks (e.g. product_line=rhel); a field the file "
+            "has is refused; repeatable",
         )
         parser.add_argument(
-            "--partner", help="FOCUS: every row belongs to this partner (external id)"
+            "--partner",
+            help="every row belongs to this partner (external id): FOCUS files, or a kind with "
+            "a partner field the file lacks",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument(
@@ -69,8 +74,33 @@ class Command(BaseCommand):
         parser.add_argument("--by", help="who imports (default: the OS user)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except CommandError as exc:
+            if options["format"] == "json" and exc.returncode == 2:
+                refused = getattr(exc, "refused", None)
+                data = (
+                    refused.as_dict()
+                    if isinstance(refused, ImportRefused)
+                    else {
+                        "error": str(exc),
+                        "file": options["file"],
+                        "row": None,
+                        "column": None,
+                        "reason": str(exc),
+                    }
+                )
+                self.stdout.write(to_json(data))
+            raise
+
+    def _handle(self, options: dict[str, Any]) -> None:
         defaults = _pairs(options["set"])
         if options["partner"]:
+            if "partner" in defaults:
+                raise CommandError(
+                    "--partner and --set partner=... both give the partner: give one",
+                    returncode=2,
+                )
             defaults["partner"] = options["partner"]
         show_progress = options["progress"] or sys.stderr.isatty()
         try:
@@ -85,7 +115,9 @@ class Command(BaseCommand):
                 progress=self._progress if show_progress else None,
             )
         except ImportRefused as exc:
-            raise CommandError(exc.reason, returncode=2) from None
+            error = CommandError(exc.reason, returncode=2)
+            error.refused = exc  # type: ignore[attr-defined]  # the JSON output's parts
+            raise error from None
         if show_progress:
             sys.stderr.write("\n")
         if options["format"] == "json":
