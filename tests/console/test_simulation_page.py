@@ -547,3 +547,65 @@ def test_result_page_in_french(small: ProgramDraft) -> None:
     for attribute in (' y="', ' width="', ' y1="'):
         for chunk in html.split(attribute)[1:]:
             assert "," not in chunk.split('"')[0], chunk[:40]
+
+
+# --------------------------------------------------------------------------- bad input (tester)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("on", ["9999-12-31", "1800-01-01", "2200-01-01", "1899-12-31"])
+def test_dates_out_of_range_are_a_form_error_not_a_crash(small: ProgramDraft, on: str) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    for url in (
+        f"{RUN}?draft={small.pk}&against=previous&on={on}",
+        f"{CALIBRATE}?draft={small.pk}&baseline=previous&on={on}&targets=at-least:2:premier",
+    ):
+        page = client.get(url)
+        assert page.status_code == 400, url
+        assert "Give a date between 1900-01-01 and 2199-12-31." in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_dates_at_the_bounds_are_accepted(small: ProgramDraft) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    for on in ("1900-01-01", "2199-12-31"):
+        assert client.get(f"{RUN}?draft={small.pk}&against=previous&on={on}").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "stop", "step"),
+    [("nan", "5", "1"), ("1", "nan", "1"), ("1", "inf", "1"), ("1", "5", "nan"), ("1", "5", "inf")],
+)
+def test_sensitivity_refuses_nan_and_infinity(
+    small: ProgramDraft, start: str, stop: str, step: str
+) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    path = quote("requirements.solution_provider.premier.all[1].at_least")
+    page = client.get(
+        f"{RUN}?draft={small.pk}&against=previous&on={ON}"
+        f"&path={path}&start={start}&stop={stop}&step={step}"
+    )
+    assert page.status_code == 400
+    assert "Enter a number." in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_each_export_is_named_after_its_table(small: ProgramDraft) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    dotted = program_draft_save(
+        name="dotted",
+        yaml_text=SIM_DRAFT.replace('version: "2"', 'version: "2026.2"'),
+        actor="user:paula",
+    )
+    url = f"{RUN}?draft={dotted.pk}&on={ON}&against=previous&format=csv"
+    names = {
+        table: client.get(f"{url}&export={table}")["Content-Disposition"]
+        for table in ("distribution", "transitions", "movers")
+    }
+    # draft version "2026.2" against "previous" as of 2026-10-15: one name per table (the dot
+    # used to be taken for an extension: every table was "simulation-sim-2026.csv")
+    assert names == {
+        t: f'attachment; filename="simulation-sim-2026_2-vs-previous-2026-10-15-{t}.csv"'
+        for t in ("distribution", "transitions", "movers")
+    }

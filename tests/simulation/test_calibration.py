@@ -282,3 +282,35 @@ def test_validation_of_only_the_flipped_partners_gives_the_same_result(
     assert partial.distribution_after == full.distribution_after
     assert partial.changed_partners == full.changed_partners
     assert calibration._indexes(0b1010_0001) == [0, 5, 7]
+
+
+def test_free_thresholds_are_capped() -> None:
+    """The tiny draft has 3 non-zero thresholds: above a cap of 2 the search is refused, at 3
+    they are all free; naming 3 with --free counts the same."""
+    program = draft_program()
+    with pytest.raises(CalibrationError, match="the draft has 3 non-zero thresholds, above the "
+                       "limit of 2"):  # fmt: skip
+        free_parse([], program=program, max_thresholds=2)
+    assert len(free_parse([], program=program, max_thresholds=3)) == 3
+    named = [ADVANCED_CERTIFIED, PREMIER_CERTIFIED, PREMIER_RESALE]
+    with pytest.raises(CalibrationError, match="3 --free given, above the limit of 2"):
+        free_parse(named, program=program, max_thresholds=2)
+    assert calibration.MAX_FREE_THRESHOLDS == 50
+
+
+def test_search_memo_holds_only_the_moved_thresholds() -> None:
+    """The memo of evaluated versions is keyed by the moved thresholds only: the draft itself
+    is ``()`` and moving the second free threshold to its candidate 1 is ``((1, 1),)`` — not
+    one entry per free threshold (which made memory grow with their square)."""
+    program = draft_program()
+    model = calibration._Model(program, inputs(), "en")
+    search = calibration._Search(
+        model, [target_parse("at-least:3:premier", program=program)], free_parse([], program=program)
+    )
+    search.shortfall((0, 0, 0))
+    search.shortfall((0, 1, 0))
+    assert set(search._memo) == {(), ((1, 1),)}
+    # moves are generated one at a time, not built as a list of full assignments
+    moves = search._moves((0, 0, 0), [0, 1, 2], 1)
+    assert not isinstance(moves, list)
+    assert next(iter(moves)) == (1, 0, 0)

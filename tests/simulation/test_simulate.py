@@ -574,3 +574,126 @@ def test_command_simulates_a_draft_saved_in_the_console(
     with pytest.raises(CommandError, match="no such draft") as err:
         _run("--draft-name", "Other", "--as-of", "2026-12-31")
     assert err.value.returncode == 2
+
+
+# --------------------------------------------------------------------------- bad input (tester)
+
+
+@pytest.mark.parametrize(
+    ("flag", "values"),
+    [
+        ("--from", ("nan", "5", "1")),
+        ("--to", ("1", "nan", "1")),
+        ("--to", ("1", "inf", "1")),
+        ("--step", ("1", "5", "nan")),
+        ("--step", ("1", "5", "inf")),
+    ],
+)
+def test_command_sensitivity_refuses_nan_and_infinity(
+    draft_file: Path, flag: str, values: tuple[str, str, str]
+) -> None:
+    start, stop, step = values
+    with pytest.raises(CommandError, match=rf"{flag} '(nan|inf)': not a number") as exc:
+        _run(
+            "--draft", str(draft_file), "--as-of", "2026-12-31",
+            "--sensitivity", "requirements.resell.gold.all[0].at_least",
+            "--from", start, "--to", stop, "--step", step,
+        )  # fmt: skip
+    assert exc.value.returncode == 2
+
+
+def test_sensitivity_values_refuse_non_finite() -> None:
+    with pytest.raises(SimulationError, match="--to Infinity: not a number"):
+        sensitivity_values(Decimal(1), Decimal("Infinity"), Decimal(1))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--against", "sim-test/"), "give PROGRAM/VERSION"),
+        (("--against", "/1"), "give PROGRAM/VERSION"),
+        (
+            ("--against", "1", "--sensitivity", "requirements.resell.gold.all[0].at_least",
+             "--from", "1", "--to", "3", "--step", "1"),
+            "--against does not apply to --sensitivity",
+        ),
+        (("--format", "xlsx", "--output", "x.csv"), "must end in .xlsx"),
+        (("--format", "csv", "--output", "x.xlsx"), "must end in .csv"),
+    ],
+)  # fmt: skip
+def test_command_refuses_ambiguous_options(
+    published: Program, draft_file: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    args = tuple(str(tmp_path / a) if a.startswith("x.") else a for a in args)
+    with pytest.raises(CommandError, match=message) as exc:
+        _run("--draft", str(draft_file), "--as-of", "2026-12-31", *args)
+    assert exc.value.returncode == 2
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.xlsx").exists()
+
+
+def _calibrate(*args: str) -> str:
+    out = StringIO()
+    call_command("calibrate", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_calibrate_command_baseline_forms_diff_header_and_output(
+    published: Program, draft_file: Path, population: dict[str, object], tmp_path: Path
+) -> None:
+    """Against version 1, the draft demotes B (2 people < 3) and C (resale 60,000 < 100,000)
+    from gold: 2 demotions before. ``sim-test/1`` and ``1`` name the same baseline."""
+    base = ["--draft", str(draft_file), "--as-of", "2026-12-31", "--target", "demoted-at-most:0"]
+    for baseline in ("1", "sim-test/1"):
+        data = json.loads(_calibrate(*base, "--baseline", baseline, "--format", "json"))
+        assert (data["targets"][0]["before"], data["targets"][0]["after"]) == (2, 0)
+    with pytest.raises(CommandError, match="give a version of sim-test") as exc:
+        _calibrate(*base, "--baseline", "other/1")
+    assert exc.value.returncode == 2
+    # the diff names the absolute path as given (no "a//tmp/...")
+    text = _calibrate(*base, "--baseline", "1")
+    assert f"--- {draft_file}\n+++ {draft_file}\n" in text
+    # --output on the --draft file is refused unless --force; the file is untouched
+    with pytest.raises(CommandError, match="this is the --draft file") as exc:
+        _calibrate(*base, "--baseline", "1", "--output", str(draft_file))
+    assert exc.value.returncode == 2
+    assert draft_file.read_text(encoding="utf-8") == DRAFT
+    _calibrate(*base, "--baseline", "1", "--output", str(draft_file), "--force")
+    assert draft_file.read_text(encoding="utf-8") != DRAFT
+
+
+def test_calibrate_command_max_thresholds(
+    published: Program, draft_file: Path, population: dict[str, object]
+) -> None:
+    """The draft has 5 non-zero thresholds (resell gold: people 3, resale 100,000; consult
+    gold: people 2, influence 50,000, opportunities 3), above a limit of 4."""
+    base = ["--draft", str(draft_file), "--as-of", "2026-12-31", "--target", "demoted-at-most:0"]
+    with pytest.raises(CommandError, match="the draft has 5 non-zero thresholds, above the limit "
+                       "of 4") as exc:  # fmt: skip
+        _calibrate(*base, "--baseline", "1", "--max-thresholds", "4")
+    assert exc.value.returncode == 2
+    data = json.loads(
+        _calibrate(*base, "--baseline", "1", "--max-thresholds", "5", "--format", "json")
+    )
+    assert len(data["free"]) == 5
+
+
+def test_calibrate_command_draft_name(
+    published: Program, population: dict[str, object]
+) -> None:
+    from partnerprogram.programs.models import Program as ProgramRow
+    from partnerprogram.programs.models import ProgramDraft
+
+    ProgramDraft.objects.create(
+        program=ProgramRow.objects.get(key="sim-test"),
+        name="stricter",
+        yaml=DRAFT,
+        created_by="user:t",
+        updated_by="user:t",
+    )
+    data = json.loads(
+        _calibrate(
+            "--draft-name", "stricter", "--as-of", "2026-12-31", "--baseline", "1",
+            "--target", "demoted-at-most:0", "--format", "json",
+        )
+    )  # fmt: skip
+    assert (data["targets"][0]["before"], data["targets"][0]["after"]) == (2, 0)

@@ -8,6 +8,7 @@ never passed on. Validation of the program itself is ``programs.drafts.program_d
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,20 @@ AGAINST_STANDINGS = "standings"
 AGAINST_PREVIOUS = "previous"
 #: the most threshold values a sensitivity curve computes (each is a full re-qualification)
 MAX_SENSITIVITY_POINTS = 25
+#: assessment dates the pages accept (as the CLI's ``--as-of``): beyond, the period arithmetic
+#: overflows (9999-12-31) or means nothing (1800)
+ON_MIN = date(1900, 1, 1)
+ON_MAX = date(2199, 12, 31)
+
+
+def _clean_on(form: forms.Form) -> date | None:
+    value: date | None = form.cleaned_data.get("on")
+    if value is not None and not (ON_MIN <= value <= ON_MAX):
+        raise forms.ValidationError(
+            _("Give a date between %(min)s and %(max)s.")
+            % {"min": ON_MIN.isoformat(), "max": ON_MAX.isoformat()}
+        )
+    return value
 
 
 class DraftForm(forms.Form):
@@ -115,6 +130,9 @@ class RunForm(forms.Form):
         _set_choices(self, "against", against_choices(versions))
         _set_choices(self, "path", [("", _("No curve")), *(paths or [])])
 
+    def clean_on(self) -> date | None:
+        return _clean_on(self)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("path"):
@@ -195,6 +213,9 @@ class CalibrateForm(forms.Form):
                 *((v.version, _("Version %(version)s") % {"version": v.version}) for v in versions),
             ],
         )
+
+    def clean_on(self) -> date | None:
+        return _clean_on(self)
 
     def lines(self, name: str) -> list[str]:
         """The non-empty lines of ``targets`` or ``free``. Call after ``is_valid()``."""

@@ -52,6 +52,7 @@ from partnerprogram.programs.schema import (
 )
 
 __all__ = [
+    "MAX_FREE_THRESHOLDS",
     "Calibration",
     "CalibrationError",
     "CalibrationInputs",
@@ -86,6 +87,10 @@ GREEDY_PAIR_CANDIDATES = 12
 #: only for the partners for whom a changed threshold check flips (the others' assessments
 #: cannot change).
 FULL_VALIDATION_MAX = 20_000
+#: At most this many free thresholds by default (``free_parse(max_thresholds=...)``, CLI
+#: ``--max-thresholds``): the greedy search evaluates about one move per candidate of each free
+#: threshold per round, so its time grows with the square of their number.
+MAX_FREE_THRESHOLDS = 50
 #: Candidate values kept per threshold (beyond, an evenly spaced selection: see the docs).
 MAX_CANDIDATES = 400
 #: A suggestion is rounded to a "nice" number only when the rounding moves it by at most this
@@ -443,20 +448,41 @@ class Free:
 
 
 def free_parse(
-    specs: Sequence[str], *, program: Program, direction: Direction = "relax"
+    specs: Sequence[str],
+    *,
+    program: Program,
+    direction: Direction = "relax",
+    max_thresholds: int = MAX_FREE_THRESHOLDS,
 ) -> list[Free]:
     """The free thresholds: ``specs`` are ``PATH`` or ``PATH:MIN..MAX`` (either bound may be
     left out: ``PATH:..5``); no specs frees every threshold whose value is not 0. Default bounds
     are 50 %..150 % of the draft's value, cut by ``direction`` (``relax`` keeps the relaxing
     side, ``tighten`` the other, ``both`` the two); explicit bounds are cut the same way.
 
+    At most ``max_thresholds`` thresholds may be free (default ``MAX_FREE_THRESHOLDS``): the
+    search time grows with the square of their number, so more must be asked explicitly.
+
     Raises :class:`CalibrationError` for an unknown path (listing similar ones), a malformed or
-    empty range, or a range that excludes the draft's value.
+    empty range, a range that excludes the draft's value, or more free thresholds than
+    ``max_thresholds`` (the message starts with "too many free thresholds").
     """
+    if max_thresholds < 1:
+        raise CalibrationError(f"--max-thresholds {max_thresholds}: must be at least 1")
     by_path = {t.path: t for t in thresholds_list(program)}
     chosen: list[tuple[Threshold, Decimal | None, Decimal | None]] = []
     if not specs:
         chosen = [(t, None, None) for t in by_path.values() if t.value != 0]
+        if len(chosen) > max_thresholds:
+            raise CalibrationError(
+                f"too many free thresholds: the draft has {len(chosen)} non-zero thresholds, "
+                f"above the limit of {max_thresholds}; name the ones to move with --free "
+                f"(see --list-thresholds) or raise --max-thresholds"
+            )
+    elif len(specs) > max_thresholds:
+        raise CalibrationError(
+            f"too many free thresholds: {len(specs)} --free given, above the limit of "
+            f"{max_thresholds}; raise --max-thresholds"
+        )
     for spec in specs:
         path, sep, bounds = spec.strip().partition(":")
         threshold = by_path.get(path)
@@ -958,7 +984,7 @@ class _Search:
         ]
         self.draft = model.outcome(model.original)
         self.evaluations = 0
-        self._memo: dict[tuple[int, ...], int] = {}
+        self._memo: dict[tuple[tuple[int, int], ...], int] = {}
 
     def masks_for(self, assign: Sequence[int]) -> list[int]:
         masks = list(self.model.original)
@@ -967,13 +993,17 @@ class _Search:
         return masks
 
     def shortfall(self, assign: tuple[int, ...]) -> int:
-        found = self._memo.get(assign)
+        # The memo is keyed by the moved thresholds only ((slot, candidate) pairs): a dense key
+        # (one entry per free threshold) made the memo grow with the square of the number of
+        # free thresholds (each greedy round evaluates about one move per threshold).
+        key = tuple((j, k) for j, k in enumerate(assign) if k)
+        found = self._memo.get(key)
         if found is not None:
             return found
         self.evaluations += 1
         outcome = self.model.outcome(self.masks_for(assign))
         total = sum(self.model.measure(t, outcome, self.draft)[2] for t in self.targets)
-        self._memo[assign] = total
+        self._memo[key] = total
         return total
 
     def cost(self, assign: Sequence[int]) -> Decimal:
@@ -1038,9 +1068,10 @@ class _Search:
 
     def _moves(
         self, assign: tuple[int, ...], slots: Sequence[int], size: int
-    ) -> list[tuple[int, ...]]:
+    ) -> Iterator[tuple[int, ...]]:
         """Assignments moving ``size`` (1 or 2) thresholds further from the draft than in
-        ``assign`` (pairs: the ``GREEDY_PAIR_CANDIDATES`` next candidates of each)."""
+        ``assign`` (pairs: the ``GREEDY_PAIR_CANDIDATES`` next candidates of each), generated
+        one at a time (a list of them held thresholds x candidates full assignments)."""
         options: dict[int, list[int]] = {}
         for j in slots:
             further = [
@@ -1049,19 +1080,18 @@ class _Search:
                 if k != assign[j] and self.costs[j][k] >= self.costs[j][assign[j]]
             ]
             options[j] = further if size == 1 else further[:GREEDY_PAIR_CANDIDATES]
-        out: list[tuple[int, ...]] = []
         if size == 1:
             for j in slots:
-                out += [(*assign[:j], k, *assign[j + 1 :]) for k in options[j]]
-            return out
+                for k in options[j]:
+                    yield (*assign[:j], k, *assign[j + 1 :])
+            return
         for a, j1 in enumerate(slots):
             for j2 in slots[a + 1 :]:
                 for k1 in options[j1]:
                     for k2 in options[j2]:
                         nxt = list(assign)
                         nxt[j1], nxt[j2] = k1, k2
-                        out.append(tuple(nxt))
-        return out
+                        yield tuple(nxt)
 
     def greedy(self, slots: Sequence[int]) -> tuple[int, ...] | None:
         """Heuristic: repeatedly take the move of one threshold (else of two together) with the
@@ -1193,7 +1223,13 @@ def _unified_diff(before: str, after: str, source: str, context: int = 3) -> str
             hunks[-1].append(i)
         else:
             hunks.append([i])
-    out = [f"--- a/{source}\n", f"+++ b/{source}\n"]
+    # git's a/ b/ prefixes only before a relative path: "a//work/..." is no path at all
+    old_name, new_name = (
+        (source, source)
+        if source.startswith("/") or " " in source
+        else (f"a/{source}", f"b/{source}")
+    )
+    out = [f"--- {old_name}\n", f"+++ {new_name}\n"]
     for hunk in hunks:
         start, stop = max(0, hunk[0] - context), min(len(a), hunk[-1] + context + 1)
         out.append(f"@@ -{start + 1},{stop - start} +{start + 1},{stop - start} @@\n")
@@ -1482,7 +1518,9 @@ def calibration_inputs(
     partners' best), ``standings`` (overall standings in effect on ``as_of``) or a stored
     version of the same program (evaluated as of ``as_of``, not stored). Reads only.
 
-    Raises :class:`CalibrationError` for an unknown baseline version;
+    ``baseline`` may name a version as ``VERSION`` or ``PROGRAM/VERSION`` (the draft's program).
+
+    Raises :class:`CalibrationError` for an unknown baseline version or another program's;
     ``core.money.MissingRateError`` when an amount cannot be converted.
     """
     from partnerprogram.programs.engine import partner_values
@@ -1499,6 +1537,14 @@ def calibration_inputs(
     )
 
     other: Program | None = None
+    if "/" in baseline:  # PROGRAM/VERSION, as simulate --against accepts
+        key, _sep, version = baseline.partition("/")
+        if key != program.program or not version:
+            raise CalibrationError(
+                f"--baseline {baseline!r}: give a version of {program.program} "
+                f"({program.program}/VERSION or VERSION), previous or standings"
+            )
+        baseline = version
     if baseline not in ("previous", "standings"):
         try:
             other = program_definition(

@@ -676,7 +676,11 @@ def program_with_threshold(program: Program, path: str, value: Decimal | int | s
 
 def sensitivity_values(start: Decimal, stop: Decimal, step: Decimal) -> list[Decimal]:
     """``start, start + step, …`` up to ``stop`` inclusive (``step`` > 0, ``start`` <= ``stop``,
-    at most :data:`MAX_POINTS` values). Raises :class:`SimulationError` otherwise."""
+    at most :data:`MAX_POINTS` values, each finite). Raises :class:`SimulationError` otherwise
+    (``not a number`` for NaN or an infinity)."""
+    for flag, value in (("--from", start), ("--to", stop), ("--step", step)):
+        if not value.is_finite():
+            raise SimulationError(f"{flag} {value}: not a number")
     if step <= 0:
         raise SimulationError(f"--step {step}: must be greater than 0")
     if stop < start:

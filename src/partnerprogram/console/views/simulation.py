@@ -278,8 +278,10 @@ def simulation_run(request: HttpRequest) -> HttpResponseBase:
         return export_response(
             rows,
             header,
+            # dots out of the name: the export helper takes what follows the last dot for an
+            # extension and replaces it ("2026.1-vs-..." became "2026.csv" for every table)
             filename=f"simulation-{draft.program.key}-{page.after}-vs-{page.before}-"
-            f"{form.cleaned_data['on'].isoformat()}-{table}",
+            f"{form.cleaned_data['on'].isoformat()}-{table}".replace(".", "_"),
             fmt=fmt,
         )
     context.update(

@@ -1,7 +1,7 @@
-"""``partnerprogram calibrate --draft FILE --target T [--target T...] [--baseline
+"""``partnerprogram calibrate --draft FILE|--draft-name NAME --target T [--target T...] [--baseline
 previous|standings|VERSION] [--as-of DATE] [--free PATH[:MIN..MAX]...] [--direction
-relax|tighten|both] [--format table|json] [--output FILE]`` and ``calibrate --draft FILE
---list-thresholds``.
+relax|tighten|both] [--max-thresholds N] [--format table|json] [--output FILE [--force]]``
+and ``calibrate --draft FILE --list-thresholds``.
 
 Searches the draft's thresholds for the smallest total relative change that meets the targets
 and prints the suggested changes, the targets before and after, and the unified YAML diff
@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from partnerprogram.core.cli_output import check_output, parse_date, to_json, to_table
 from partnerprogram.core.money import MissingRateError
 from partnerprogram.programs.calibrate import (
+    MAX_FREE_THRESHOLDS,
     TARGET_GRAMMAR,
     Calibration,
     CalibrationError,
@@ -42,7 +43,20 @@ class Command(BaseCommand):
     help = "Suggest the smallest threshold changes of a draft program that meet targets."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--draft", required=True, help="draft program YAML file")
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--draft", help="draft program YAML file")
+        source.add_argument("--draft-name", help="a draft saved in the console, by name")
+        parser.add_argument("--program", help="program key of --draft-name (when ambiguous)")
+        parser.add_argument(
+            "--max-thresholds",
+            type=int,
+            default=MAX_FREE_THRESHOLDS,
+            help=f"most free thresholds the search accepts (default {MAX_FREE_THRESHOLDS}; the "
+            "search time grows with the square of their number)",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="let --output overwrite the --draft file"
+        )
         parser.add_argument(
             "--target", action="append", default=[], help=f"repeatable: {TARGET_GRAMMAR}"
         )
@@ -68,11 +82,7 @@ class Command(BaseCommand):
         parser.add_argument("--lang", choices=["en", "fr"], default="en")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        draft = options["draft"]
-        try:
-            text = Path(draft).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"--draft {draft}: cannot read: {exc}", returncode=2) from exc
+        draft, text = self._source(options)
         try:
             program = load_program_text(text, source=draft)
         except ProgramError as exc:
@@ -81,6 +91,17 @@ class Command(BaseCommand):
             self._list(program, options)
             return
         check_output(options["output"])
+        if (
+            options["output"]
+            and options["draft"]
+            and not options["force"]
+            and Path(options["output"]).resolve() == Path(options["draft"]).resolve()
+        ):
+            raise CommandError(
+                f"--output {options['output']}: this is the --draft file; write elsewhere or "
+                "add --force to overwrite it",
+                returncode=2,
+            )
         if not options["target"]:
             raise CommandError(f"give at least one --target ({TARGET_GRAMMAR})", returncode=2)
         if options["as_of"]:
@@ -93,7 +114,12 @@ class Command(BaseCommand):
             )
         try:
             targets = [target_parse(t, program=program) for t in options["target"]]
-            free = free_parse(options["free"], program=program, direction=options["direction"])
+            free = free_parse(
+                options["free"],
+                program=program,
+                direction=options["direction"],
+                max_thresholds=options["max_thresholds"],
+            )
             inputs = calibration_inputs(program=program, as_of=as_of, baseline=options["baseline"])
             result = calibrate(
                 program=program,
@@ -119,6 +145,36 @@ class Command(BaseCommand):
             self.stdout.write(self._table(result, output=options["output"]))
         if not result.found:
             raise CommandError(result.message or "the targets are not met", returncode=1)
+
+    def _source(self, options: dict[str, Any]) -> tuple[str, str]:
+        """``(source name, YAML text)`` of ``--draft FILE`` or ``--draft-name NAME``."""
+        if options["draft"]:
+            draft = options["draft"]
+            try:
+                return draft, Path(draft).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"--draft {draft}: cannot read: {exc}", returncode=2) from exc
+        from partnerprogram.programs.models import ProgramDraft
+
+        name = options["draft_name"]
+        drafts = ProgramDraft.objects.select_related("program").filter(name=name)
+        if options["program"]:
+            drafts = drafts.filter(program__key=options["program"])
+        found = list(drafts[:2])
+        if not found:
+            known = ", ".join(
+                f"{d.program.key}: {d.name}" for d in ProgramDraft.objects.select_related("program")
+            )
+            raise CommandError(
+                f"--draft-name {name!r}: no such draft (drafts: {known or 'none'})", returncode=2
+            )
+        if len(found) > 1:
+            raise CommandError(
+                f"--draft-name {name!r}: several programs have a draft of that name, "
+                "give --program",
+                returncode=2,
+            )
+        return f"draft {name!r}", found[0].yaml
 
     def _list(self, program: Any, options: dict[str, Any]) -> None:
         items = thresholds_list(program, lang=options["lang"])

@@ -243,6 +243,17 @@ class Command(BaseCommand):
         if fmt in ("csv", "xlsx") and not options["output"]:
             raise CommandError(f"--format {fmt} needs --output FILE", returncode=2)
         check_output(options["output"])
+        if fmt in ("csv", "xlsx") and Path(options["output"]).suffix.lower() != f".{fmt}":
+            raise CommandError(
+                f"--output {options['output']}: a --format {fmt} file must end in .{fmt}",
+                returncode=2,
+            )
+        if options["sensitivity"] and options["against"]:
+            raise CommandError(
+                "--against does not apply to --sensitivity (the curve counts the draft's tiers "
+                "only): leave it out",
+                returncode=2,
+            )
         known_at = self._known_at(options["known_at"])
         draft, source = self._draft(options)
         try:
@@ -316,6 +327,12 @@ class Command(BaseCommand):
         program, version = draft.program, text
         if text and "/" in text:
             program, version = text.split("/", 1)
+            if not program or not version:
+                raise CommandError(
+                    f"--against {text!r}: give PROGRAM/VERSION (e.g. {draft.program}/2026.1), "
+                    "or leave --against out for the version in force",
+                    returncode=2,
+                )
         try:
             stored = program_version_get(program=program, version=version or None, on=as_of)
         except ProgramVersionNotFound as exc:
@@ -343,9 +360,12 @@ class Command(BaseCommand):
             if text is None:
                 raise CommandError(f"--sensitivity needs {flag}", returncode=2)
             try:
-                bounds.append(Decimal(text))
+                value = Decimal(text)
             except InvalidOperation:
-                raise CommandError(f"{flag} {text!r}: not a number", returncode=2) from None
+                value = Decimal("NaN")
+            if not value.is_finite():  # nan, inf: Decimal parses them
+                raise CommandError(f"{flag} {text!r}: not a number", returncode=2)
+            bounds.append(value)
         current = threshold_get(draft, path)
         values = sensitivity_values(*bounds)
         snapshot = snapshot_take(programs=[draft], as_of=as_of, known_at=known_at)
