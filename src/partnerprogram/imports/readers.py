@@ -450,7 +450,18 @@ def _header(cells: list[str], source: str, notes: list[str]) -> tuple[list[str],
 
 def _blank(cells: list[str] | list[str | None]) -> bool:
     """True when every cell is empty or spaces (a row a spreadsheet leaves empty)."""
+    first = cells[0]
+    if first is not None and first.strip():  # the usual row: decided by its first cell
+        return False
     return all(cell is None or not cell.strip() for cell in cells)
+
+
+def _has_nul(cells: list[str | None]) -> bool:
+    try:
+        joined = "".join(cells)  # type: ignore[arg-type]  # one C call for a row of texts
+    except TypeError:  # XLSX rows hold None
+        joined = "".join(cell for cell in cells if cell is not None)
+    return "\x00" in joined
 
 
 def _row_dict(columns: list[str], cells: list[str | None]) -> dict[str, str | None]:
@@ -460,7 +471,7 @@ def _row_dict(columns: list[str], cells: list[str | None]) -> dict[str, str | No
         column: (None if is_null(cell) else cell)
         for column, cell in zip(columns, cells, strict=False)
     }
-    if any(cell is not None and "\x00" in cell for cell in cells):
+    if _has_nul(cells):
         for position, cell in enumerate(cells):
             if cell is not None and "\x00" in cell:
                 column = columns[position] if position < len(columns) else f"#{position + 1}"
