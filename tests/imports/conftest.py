@@ -30,3 +30,17 @@ def write_csv(tmp_path: Path) -> Any:
         return path
 
     return write
+
+
+@pytest.fixture
+def usd_rate(db: None) -> None:
+    """A USD -> EUR rate: the sample files are in USD, and a currency the engine cannot
+    convert is rejected (``core.records``: "no exchange rate for USD")."""
+    from datetime import date
+    from decimal import Decimal
+
+    from partnerprogram.core.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        currency="USD", base="EUR", rate=Decimal("0.92"), valid_from=date(2020, 1, 1)
+    )

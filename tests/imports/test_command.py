@@ -24,6 +24,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_json_report_and_exit_codes() -> None:
     code, text = _run(
         "customers",

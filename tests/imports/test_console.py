@@ -135,6 +135,7 @@ def test_confirm_never_applies_a_file_other_than_the_previewed_one(staff: Client
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_rejected_rows_are_listed_and_downloadable(staff: Client) -> None:
     _run_id(_upload(staff, SALESFORCE / "accountData.csv", "customers", "salesforce"))
     staff.post(

@@ -41,6 +41,7 @@ def _independent_totals() -> dict[tuple[str, str], Decimal]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_focus_totals_per_provider_and_month_match_independent_sums() -> None:
     for account in (AWS, MICROSOFT, ORACLE):
         PartnerFactory(external_id=account)
@@ -77,6 +78,7 @@ def test_focus_totals_per_provider_and_month_match_independent_sums() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_unknown_billing_accounts_are_rejected_on_their_first_charge_row() -> None:
     PartnerFactory(external_id=AWS)
     report = run_import("cloud_usage", FOCUS, mapping="focus")
@@ -93,6 +95,7 @@ def test_unknown_billing_accounts_are_rejected_on_their_first_charge_row() -> No
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_a_ccsp_report_belongs_to_the_partner_given() -> None:
     ccsp = PartnerFactory(external_id="CCSP-1")
     PartnerFactory(external_id="CCSP-10")  # look-alike: gets nothing
@@ -111,6 +114,7 @@ def test_a_ccsp_report_belongs_to_the_partner_given() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_one_unit_sums_quantities_and_months_split_groups(write_csv) -> None:
     PartnerFactory(external_id="ACC")
     path = write_csv(

@@ -69,6 +69,7 @@ def test_accounts_as_partners_reject_the_three_without_a_country() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_opportunities_import_with_the_expected_counts_and_reasons() -> None:
     run_import("customers", ACCOUNTS, mapping="salesforce")
     report = run_import("opportunities", OPPORTUNITIES, mapping="salesforce")
@@ -108,6 +109,7 @@ def test_opportunities_import_with_the_expected_counts_and_reasons() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_reimporting_the_opportunities_changes_nothing() -> None:
     run_import("customers", ACCOUNTS, mapping="salesforce")
     run_import("opportunities", OPPORTUNITIES, mapping="salesforce")
@@ -142,6 +144,7 @@ def test_product_line_and_currency_can_be_set_for_the_file() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
 def test_deleted_rows_are_rejected_and_timestamps_take_the_paris_date(write_csv) -> None:
     run_import("customers", ACCOUNTS, mapping="salesforce")
     path = write_csv(

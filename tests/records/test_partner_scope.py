@@ -16,11 +16,22 @@ from partnerprogram.sales.models import DealRegistration
 from tests.factories import (
     CustomerFactory,
     DealRegistrationFactory,
+    OpportunityFactory,
     PartnerFactory,
     PersonFactory,
 )
 
 pytestmark = pytest.mark.django_db
+
+#: "Today" in the program time zone for these calls (no program stored: the server's zone).
+TODAY = date(2026, 4, 2)
+
+
+@pytest.fixture(autouse=True)
+def rhel() -> None:
+    """The vendor's product line rhel (product lines come from the pipeline and bookings)."""
+    OpportunityFactory(product_line="rhel")
+
 
 UNKNOWN_ID = (
     "Unknown external id: no deal registration of this partner has it, and it cannot be used "
@@ -63,6 +74,7 @@ def test_partner_submits_its_own_registration(acme: Partner, lookalike: Partner)
         rows=[(1, _registration("DR-A1", expected_close_on="2026-09-30"))],
         actor="user:acme-admin",
         partner=acme,
+        on=TODAY,
     )
     assert (report.created, report.rejected) == (1, 0)
     reg = DealRegistration.objects.get(external_id="DR-A1")
@@ -86,7 +98,7 @@ def test_cannot_target_or_claim_the_other_partners_registration(
         (3, _registration("DR-A2", partner="P-100")),  # its own: created
     ]
     report = records_upsert(
-        kind="deal_registrations", rows=rows, actor="user:acme-admin", partner=acme
+        kind="deal_registrations", rows=rows, actor="user:acme-admin", partner=acme, on=TODAY
     )
     assert report.errors == [
         RowError(1, "external_id", "DR-B1", UNKNOWN_ID),
@@ -101,7 +113,9 @@ def test_cannot_target_or_claim_the_other_partners_registration(
 
 def test_unknown_and_foreign_partner_get_the_same_answer(acme: Partner, lookalike: Partner) -> None:
     rows = [(1, _registration("DR-1", partner="P-1000")), (2, _registration("DR-2", partner="P-9"))]
-    report = records_upsert(kind="deal_registrations", rows=rows, actor="user:a", partner=acme)
+    report = records_upsert(
+        kind="deal_registrations", rows=rows, actor="user:a", partner=acme, on=TODAY
+    )
     assert {e.reason for e in report.errors} == {
         "Unknown partner: no partner has this external id."
     }
@@ -113,7 +127,9 @@ def test_partner_cannot_decide(acme: Partner) -> None:
         (2, _registration("DR-2", decided_on="2026-04-05")),
         (3, _registration("DR-3", customer="CUS-1")),  # vendor field: refused unresolved
     ]
-    report = records_upsert(kind="deal_registrations", rows=rows, actor="user:a", partner=acme)
+    report = records_upsert(
+        kind="deal_registrations", rows=rows, actor="user:a", partner=acme, on=TODAY
+    )
     assert [(e.row, e.column) for e in report.errors] == [
         (1, "status"),
         (2, "decided_on"),
@@ -134,12 +150,13 @@ def test_decided_registration_is_frozen_for_the_partner(acme: Partner) -> None:
         status="approved",
         registered_on=date(2026, 4, 2),
     )
-    # identical (status "submitted" sent back is ignored on update): unchanged
+    # identical: unchanged
     same = records_upsert(
         kind="deal_registrations",
-        rows=[(1, _registration("DR-A1", status="submitted"))],
+        rows=[(1, _registration("DR-A1"))],
         actor="user:a",
         partner=acme,
+        on=TODAY,
     )
     assert (same.unchanged, same.rejected) == (1, 0)
     changed = records_upsert(
@@ -147,6 +164,7 @@ def test_decided_registration_is_frozen_for_the_partner(acme: Partner) -> None:
         rows=[(1, _registration("DR-A1", estimated_amount="7000"))],
         actor="user:a",
         partner=acme,
+        on=TODAY,
     )
     assert changed.errors == [
         RowError(
@@ -162,12 +180,16 @@ def test_decided_registration_is_frozen_for_the_partner(acme: Partner) -> None:
 
 
 def test_partner_corrects_a_submitted_registration(acme: Partner) -> None:
-    DealRegistrationFactory(external_id="DR-A1", partner=acme, status="submitted")
+    # registered on 2026-04-02 as the row sends it: only the amount changes
+    DealRegistrationFactory(
+        external_id="DR-A1", partner=acme, status="submitted", registered_on=TODAY
+    )
     report = records_upsert(
         kind="deal_registrations",
         rows=[(1, _registration("DR-A1", estimated_amount="7000"))],
         actor="user:a",
         partner=acme,
+        on=TODAY,
     )
     assert report.updated == 1
     assert DealRegistration.objects.get(external_id="DR-A1").estimated_amount == Decimal("7000")
@@ -188,7 +210,9 @@ def test_partner_cannot_blank_the_vendors_fields(acme: Partner) -> None:
     )
     # blank vendor fields: allowed (nothing to refuse), but the stored values are kept
     row = _registration("DR-A1", customer="", decided_by="", opportunity=None)
-    report = records_upsert(kind="deal_registrations", rows=[(1, row)], actor="u", partner=acme)
+    report = records_upsert(
+        kind="deal_registrations", rows=[(1, row)], actor="u", partner=acme, on=TODAY
+    )
     assert (report.unchanged, report.rejected) == (1, 0)
     assert DealRegistration.objects.get(external_id="DR-A1").customer_id == customer.pk
 
@@ -199,7 +223,7 @@ def test_people_of_the_other_partner_are_out_of_reach(acme: Partner, lookalike: 
         (1, {"external_id": "PER-B", "email": "jane@acme.test", "employed_from": "2024-01-01"}),
         (2, {"external_id": "PER-A", "email": "jane@acme.test", "employed_from": "2024-01-01"}),
     ]
-    report = records_upsert(kind="people", rows=rows, actor="user:a", partner=acme)
+    report = records_upsert(kind="people", rows=rows, actor="user:a", partner=acme, on=TODAY)
     assert [(e.row, e.column, e.value) for e in report.errors] == [(1, "external_id", "PER-B")]
     assert not _leaks(report.errors, lookalike)
     assert Person.objects.get(external_id="PER-B").partner_id == lookalike.pk
@@ -212,4 +236,4 @@ def test_people_of_the_other_partner_are_out_of_reach(acme: Partner, lookalike: 
 )
 def test_other_kinds_are_vendor_only(acme: Partner, kind: str) -> None:
     with pytest.raises(PermissionError):
-        records_upsert(kind=kind, rows=[], actor="user:a", partner=acme)
+        records_upsert(kind=kind, rows=[], actor="user:a", partner=acme, on=TODAY)

@@ -278,9 +278,10 @@ def test_ids_are_capped_counts_are_not(refs: None, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("size", [10, 200])
 def test_query_count_does_not_grow_with_rows(refs: None, size: int) -> None:
     # Half the rows exist (updated), half are new; each row names the customer, a reseller and
-    # an influencer. Expected statements, by hand (savepoints left out): the customers lookup,
-    # the partners lookup (reseller and influencer together), the stored bookings lookup, one
-    # INSERT (executemany), one UPDATE (executemany), the audit INSERT = 6, for 10 and 200 rows.
+    # an influencer. Expected statements, by hand (savepoints left out): the exchange rates'
+    # currencies and the programs' currencies (once per call), the customers lookup, the
+    # partners lookup (reseller and influencer together), the stored bookings lookup, one
+    # INSERT (executemany), one UPDATE (executemany), the audit INSERT = 8, for 10 and 200 rows.
     PartnerFactory(external_id="P-2")
     records_upsert(
         kind="bookings",
@@ -298,7 +299,7 @@ def test_query_count_does_not_grow_with_rows(refs: None, size: int) -> None:
         for q in ctx.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN"))
     ]
-    assert len(statements) == 6
+    assert len(statements) == 8
 
 
 def test_people_unique_employment_checked_before_the_database() -> None:

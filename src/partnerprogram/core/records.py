@@ -18,12 +18,21 @@ Row semantics (the same for every kind):
 - A row is identified by its kind's key: ``external_id`` (a certification's ``code``, a
   credential's ``credential_id``), except involvements, identified by
   ``(opportunity, partner, role)``. The same key twice in one call: the first row is kept, the
-  later ones are rejected with a reason naming the first row.
-- References are external ids (certifications: their code); an unknown one rejects the row.
-- Errors are found stage by stage: field errors (type, format, bounds: all of the row's
-  fields are reported), then the within-call duplicate, references, the stored row's owner
-  (partner scope), cross-field invariants, unique constraints. A row rejected at one stage is
-  not checked further.
+  later ones are rejected with a reason naming the first row (and saying when that one was
+  rejected too).
+- Keys and references are taken exactly as written: one with leading or trailing spaces or a
+  control character (tab, new line, NUL) is rejected, never trimmed into another id.
+- References are external ids (certifications: their code); an unknown one rejects the row. A
+  partner's ``merged_into`` may name a partner created on an earlier row of the same call,
+  whatever the chunk.
+- Currencies must be ISO 4217 codes that the engine can convert: a program currency (of a
+  stored program version; EUR while none is stored) or a currency with an exchange rate.
+- Errors are found stage by stage. First, for every row: field errors (type, format, bounds,
+  ISO codes: all of the row's fields), the currency's exchange rate, the kind's chunk rules
+  (partners: mergers) and the references that parsed, so that a row lists all these problems
+  at once. Then, for rows without any: the stored row's owner (partner scope), cross-field
+  invariants, unique constraints. A row rejected at this second stage is not checked further.
+  ``rejected`` counts rows, not errors.
 - Model invariants (dates in order, non-negative amounts, channel and transacting partner, the
   first day of a month...) and the models' unique constraints are checked before writing, so a
   rejected row never reaches the database.
@@ -32,15 +41,18 @@ Row semantics (the same for every kind):
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pydantic
 from django.db import connection, models, transaction
 
 from partnerprogram.audit.models import AuditEvent
+from partnerprogram.core.models import ExchangeRate
 from partnerprogram.core.upserts import (
     FieldSpec,
     KindSpec,
@@ -107,6 +119,7 @@ def records_upsert(
     partner: Partner | None = None,
     chunk_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    on: date | None = None,
 ) -> UpsertReport:
     """Create or update the facts of ``kind`` from ``rows``, by external id.
 
@@ -140,7 +153,11 @@ def records_upsert(
     id" (the reasons never say whose); ``vendor_only`` fields must stay empty (a partner's update
     keeps their stored values, even when it sends them blank). Rows of partners merged into the
     scoped partner are not writable through it. See the kinds'
-    ``scoped_check`` for deal registrations (status ``submitted`` only; no change once decided).
+    ``scoped_check`` for deal registrations (status ``submitted`` only; no change once decided;
+    the portal's submission rules of ``sales.rules.deal_registration_problems``;
+    ``registered_on`` is today in the program time zone, or ``on`` when given).
+    Partner-scoped deal registrations created are audited one event each
+    (``deal_registration.submitted``, as in the portal).
 
     Audit: one summary event per applied call (``records.upserted``, object type the model,
     object id the kind, the four counts in ``changes``) — not one event per row, which would
@@ -157,7 +174,7 @@ def records_upsert(
     if partner is not None and not spec.partner_writable:
         raise PermissionError(f"a partner may not write {kind}")
     report = UpsertReport(kind=kind)
-    upsert = _Upsert(spec=spec, partner=partner, report=report)
+    upsert = _Upsert(spec=spec, partner=partner, report=report, actor=actor, on=on)
     with transaction.atomic():
         done = 0
         for chunk in _chunks(rows, chunk_size):
@@ -266,15 +283,64 @@ class _Row:
     final: dict[str, Any] | None = None
     existing: dict[str, Any] | None = None
     pk: int | None = None
+    #: field errors already reported: the row is only checked for its references
+    bad: bool = False
+    #: fields given their ``scoped_defaults`` value (an update keeps the stored one instead)
+    defaulted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A reference to a row of the same kind on an earlier row of the same chunk, not yet
+    written: resolved after the chunk's INSERT."""
+
+    external_id: str
+
+
+def _id_problem(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be an external id (``None``: it can)."""
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return (
+            f"{name} contains a control character (tab, new line, NUL...): an id cannot hold one."
+        )
+    if value != value.strip() and value.strip():
+        return (
+            f"{name} has leading or trailing spaces: ids are taken exactly as written, remove "
+            "the spaces."
+        )
+    return None
+
+
+@dataclass
+class _Duplicate:
+    number: int
+    key: tuple[str, ...]
+    first: int
+    extra: list[str] = field(default_factory=list)
 
 
 class _Upsert:
     """The state of one ``records_upsert`` call across its chunks."""
 
-    def __init__(self, *, spec: KindSpec, partner: Partner | None, report: UpsertReport) -> None:
+    def __init__(
+        self,
+        *,
+        spec: KindSpec,
+        partner: Partner | None,
+        report: UpsertReport,
+        actor: str = "",
+        on: date | None = None,
+    ) -> None:
         self.spec = spec
         self.partner = partner
         self.report = report
+        self.actor = actor
+        self.context: Any = None
+        self.scoped_defaults: dict[str, Any] = {}
+        if partner is not None and spec.scoped_context is not None:
+            self.context = spec.scoped_context(partner, on)
+            if spec.scoped_defaults is not None:
+                self.scoped_defaults = spec.scoped_defaults(self.context)
         self.model = spec.model
         self.fields = {f.name: f for f in spec.fields}
         self.names = [f.name for f in spec.fields]
@@ -297,6 +363,14 @@ class _Upsert:
             self.defaults[name] = default
             self.empty[name] = None if mf.null else default
         self.refs = [f for f in spec.fields if f.type == "ref"]
+        # keys and references: taken exactly as written
+        self.id_fields = [
+            f.name
+            for f in spec.fields
+            if f.type == "ref" or (f.name in spec.key and f.type == "str")
+        ]
+        self.currency = "currency" if "currency" in self.fields else None
+        self._convertible: set[str] | None = None
         self.vendor_only = [f.name for f in spec.fields if f.vendor_only]
         self.frozen = [*spec.scoped_frozen, *self.vendor_only]
         self.required = {f.name for f in spec.fields if f.required}
@@ -321,33 +395,115 @@ class _Upsert:
             errors.append(RowError(row=number, column=column, value=_text(value), reason=reason))
             rejected.add(number)
 
-        rows = [r for r in (self._validate(n, raw, reject) for n, raw in chunk) if r is not None]
+        duplicates: list[_Duplicate] = []
+        read = [self._validate(n, raw, reject, duplicates) for n, raw in chunk]
+        rows = [r for r in read if r is not None]
+        self._chunk_rules(rows, reject)
         rows = self._resolve(rows, reject)
+        rows = [r for r in rows if not r.bad and r.number not in rejected]
         rows = self._merge(rows, reject)
         rows = self._unique(rows, reject)
+        rows = self._pending(rows, reject)
         self._write(rows)
+        # first occurrences rejected: marked negative for the duplicates that name them
+        for row in read:
+            if row is not None and row.key is not None and row.number in rejected:
+                h = hash(row.key)
+                if self.seen.get(h) == row.number:
+                    self.seen[h] = -row.number
+        for dup in duplicates:
+            what = "/".join(dup.key)
+            if self.seen.get(hash(dup.key), 0) < 0:
+                reason = (
+                    f"{self.spec.label} {what} already appears on row {dup.first} of this "
+                    "upload, which is rejected too: neither is kept (keep one corrected row)."
+                )
+            else:
+                reason = (
+                    f"{self.spec.label} {what} already appears on row {dup.first} of this "
+                    "upload: only the first is kept."
+                )
+            reject(dup.number, self.spec.key[0], what, reason)
         errors.sort(key=lambda e: e.row)
         self.report.errors.extend(errors)
         self.report.rejected += len(rejected)
 
+    def _chunk_rules(self, rows: list[_Row], reject: Callable[..., None]) -> None:
+        """Rules on values that parsed, for every row (field errors or not): the currency can
+        be converted, and the kind's ``chunk_check``."""
+        if self.currency is not None:
+            known: set[str] | None = None
+            for row in rows:
+                code = row.values.get(self.currency)
+                if code is None:
+                    continue
+                if known is None:
+                    known = self._convertible_currencies()
+                if code not in known:
+                    reject(
+                        row, self.currency, code, f"no exchange rate for {code}: load rates first."
+                    )
+        if self.spec.chunk_check is not None and rows:
+            by_number = {r.number: r for r in rows}
+            for number, name, reason in self.spec.chunk_check(
+                [(r.number, dict(r.values)) for r in rows]
+            ):
+                row = by_number[number]
+                reject(row, name, row.clean.get(name), reason)
+
+    def _convertible_currencies(self) -> set[str]:
+        """Currencies the engine can convert: every stored program's currency (EUR when no
+        program is stored) and every currency of an exchange rate. Two queries, once per call."""
+        if self._convertible is None:
+            from partnerprogram.programs.models import ProgramVersion
+
+            found: set[str] = set()
+            for code, base in ExchangeRate.objects.values_list("currency", "base").distinct():
+                found.update((code, base))
+            programs = {
+                c
+                for c in ProgramVersion.objects.values_list("definition__currency", flat=True)
+                if isinstance(c, str)
+            }
+            found.update(programs or {"EUR"})
+            self._convertible = found
+        return self._convertible
+
     # -- validation ---------------------------------------------------------------------------
 
     def _validate(
-        self, number: int, raw: dict[str, Any], reject: Callable[..., None]
+        self,
+        number: int,
+        raw: dict[str, Any],
+        reject: Callable[..., None],
+        duplicates: list[_Duplicate],
     ) -> _Row | None:
         spec = self.spec
         fields = self.fields
         clean: dict[str, Any] = {}
+        bad_ids: set[str] = set()
         for name, value in raw.items():
             if name in fields:
                 if isinstance(value, str):
+                    if name in self.id_fields:
+                        problem = _id_problem(name, value)
+                        if problem is not None:
+                            reject(number, name, value, problem)
+                            bad_ids.add(name)
                     value = value.strip() or None
                 clean[name] = value
+        defaulted: set[str] = set()
+        for name, value in self.scoped_defaults.items():
+            if clean.get(name) is None:
+                clean[name] = value
+                defaulted.add(name)
         if self.partner is not None and spec.owner and clean.get(spec.owner) is None:
             clean[spec.owner] = self.partner.external_id
 
         key: tuple[str, ...] | None
-        if self.single_key:
+        if any(k in bad_ids for k in spec.key):
+            key = None
+        elif self.single_key:
             value = clean.get("external_id")
             key = None if value is None else (str(value),)
         else:
@@ -356,41 +512,65 @@ class _Upsert:
             h = hash(key)
             first = self.seen.get(h)
             if first is not None:
-                what = "/".join(key)
-                reject(
-                    number,
-                    spec.key[0],
-                    what,
-                    f"{spec.label} {what} already appears on row {first} of this upload: "
-                    "only the first is kept.",
-                )
+                # the reason is written once the chunk knows whether the first row is kept
+                duplicates.append(_Duplicate(number=number, key=key, first=abs(first)))
                 return None
             self.seen[h] = number
         else:
             key = None
 
+        if self.partner is not None:
+            for name in self.vendor_only:
+                if clean.get(name) is not None:
+                    reject(
+                        number, name, clean[name], f"Only the vendor sets {name}: leave it empty."
+                    )
+                    # not validated nor resolved: a partner never probes the vendor's ids
+                    bad_ids.add(name)
         required = self.required
-        data = {k: v for k, v in clean.items() if v is not None or k not in required}
+        data = {
+            k: v
+            for k, v in clean.items()
+            if (v is not None or k not in required) and k not in bad_ids
+        }
+        bad = bool(bad_ids)
         try:
             model = self.input_model.model_validate(data)
         except pydantic.ValidationError as exc:
+            failed: set[str] = set()
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else spec.key[0]
+                failed.add(name)
+                if name in bad_ids:
+                    continue  # already reported
                 fs = fields.get(name)
                 reject(number, name, clean.get(name), _reason(err, fs))
-            return None
+            # keep the values that parsed and that later checks of every row read:
+            # references, keys and the currency
+            values = {
+                k: None if data[k] is None else str(data[k])
+                for k in (*self.id_fields, *([self.currency] if self.currency else []))
+                if k in data and k not in failed
+            }
+            return _Row(
+                number=number,
+                clean=clean,
+                key=key,
+                values=values,
+                provided=frozenset(values),
+                bad=True,
+            )
         validated = model.__dict__
         values = {k: validated[k] for k in data}
-        row = _Row(number=number, clean=clean, key=key, values=values, provided=frozenset(data))
-        if self.partner is not None:
-            bad = False
-            for name in self.vendor_only:
-                if values.get(name) is not None:
-                    reject(row, name, clean[name], f"Only the vendor sets {name}: leave it empty.")
-                    bad = True
-            if bad:
-                return None
-        return row
+        return _Row(
+            number=number,
+            clean=clean,
+            key=key,
+            values=values,
+            provided=frozenset(data) - defaulted,
+            bad=bad,
+            defaulted=frozenset(defaulted),
+        )
 
     # -- references ---------------------------------------------------------------------------
 
@@ -424,9 +604,13 @@ class _Upsert:
                     pks.update(cursor.fetchall())
                 found[ref_kind] = pks
         scope_pk = self.partner.pk if self.partner is not None else None
-        kept = []
+        # rows of this kind on earlier rows of the chunk (a self-reference may name them)
+        earlier: dict[str, int] = {}
+        if any(f.ref_kind == self.spec.name for f in self.refs):
+            for row in rows:
+                if row.key is not None and not row.bad:
+                    earlier.setdefault(row.key[0], row.number)
         for row in rows:
-            ok = True
             for f in self.refs:
                 value = row.values.get(f.name)
                 if value is None:
@@ -434,15 +618,22 @@ class _Upsert:
                 pk = found[f.ref_kind or ""].get(value)
                 if f.ref_kind == "partners" and scope_pk is not None and pk != scope_pk:
                     pk = None  # another partner: the same answer as an unknown one
-                if pk is None:
-                    label = KINDS[f.ref_kind or ""].label
-                    reject(row, f.name, value, f"Unknown {label}: no {label} has this external id.")
-                    ok = False
-                else:
+                if pk is not None:
                     row.values[f.name] = pk
-            if ok:
-                kept.append(row)
-        return kept
+                    continue
+                label = KINDS[f.ref_kind or ""].label
+                if f.ref_kind == self.spec.name:
+                    if earlier.get(value, row.number) < row.number:
+                        row.values[f.name] = _Pending(value)
+                        continue
+                    reason = (
+                        f"Unknown {label}: no {label} has this external id (in the database "
+                        "or earlier in this file)."
+                    )
+                else:
+                    reason = f"Unknown {label}: no {label} has this external id."
+                reject(row, f.name, value, reason)
+        return rows
 
     # -- stored rows, merge, invariants -------------------------------------------------------
 
@@ -499,6 +690,9 @@ class _Upsert:
                 # a partner never changes the vendor's fields, not even by blanking them
                 for name in self.frozen:
                     final[name] = row.existing[name]
+                # a default is for creation: an update keeps the stored value
+                for name in row.defaulted:
+                    final[name] = row.values[name] = row.existing[name]
             row.final = final
             ctx = RowContext(
                 values=final,
@@ -507,6 +701,8 @@ class _Upsert:
                 existing=row.existing,
                 pk=row.pk,
                 scoped=scoped,
+                number=row.number,
+                context=self.context,
             )
             problems = spec.check(ctx) if spec.check is not None else []
             if scoped and spec.scoped_check is not None:
@@ -572,6 +768,34 @@ class _Upsert:
             rows = kept
         return rows
 
+    def _pending(self, rows: list[_Row], reject: Callable[..., None]) -> list[_Row]:
+        """A reference to an earlier row of the chunk holds only if that row is written too."""
+        while True:
+            written = {row.key[0] for row in rows if row.key is not None}
+            kept = []
+            for row in rows:
+                assert row.final is not None
+                missing = [
+                    (name, v.external_id)
+                    for name, v in row.final.items()
+                    if isinstance(v, _Pending) and v.external_id not in written
+                ]
+                if missing:
+                    for name, ext in missing:
+                        label = self.spec.label
+                        reject(
+                            row,
+                            name,
+                            ext,
+                            f"Unknown {label}: no {label} has this external id (in the "
+                            f"database or earlier in this file: the row of {ext} is rejected).",
+                        )
+                    continue
+                kept.append(row)
+            if len(kept) == len(rows):
+                return kept
+            rows = kept
+
     # -- writing ------------------------------------------------------------------------------
 
     def _write(self, rows: list[_Row]) -> None:
@@ -580,20 +804,33 @@ class _Upsert:
         creates: list[dict[str, Any]] = []
         updates: list[tuple[int, dict[str, Any]]] = []
         changed: set[str] = set()
+        created_keys: list[str] = []
+        # (key of the row, field, external id of the earlier row it names)
+        pending: list[tuple[str, str, str]] = []
         for row in rows:
             final = row.final
             assert final is not None
             existing = row.existing
             ident = "/".join(row.key) if row.key else ""
             if existing is None:
+                diff = names
+            else:
+                diff = [n for n in names if final[n] != existing[n]]
+                if not diff:
+                    report.unchanged += 1
+                    continue
+            for name in diff:
+                value = final[name]
+                if isinstance(value, _Pending):
+                    assert row.key is not None
+                    pending.append((row.key[0], name, value.external_id))
+                    final[name] = None  # set once the earlier row is inserted
+            if existing is None:
                 creates.append(final)
                 report.created += 1
+                created_keys.append(ident)
                 if len(report.created_ids) < ID_CAP:
                     report.created_ids.append(ident)
-                continue
-            diff = [n for n in names if final[n] != existing[n]]
-            if not diff:
-                report.unchanged += 1
                 continue
             assert row.pk is not None
             changed.update(diff)
@@ -605,6 +842,37 @@ class _Upsert:
             self._insert(creates)
         if updates:
             self._update(updates, [n for n in names if n in changed])
+        if pending:
+            self._link(pending)
+        if created_keys and self.partner is not None and self.spec.scoped_created is not None:
+            self.spec.scoped_created(created_keys, self.actor)
+
+    def _link(self, pending: list[tuple[str, str, str]]) -> None:
+        """Set the references to rows inserted earlier in the chunk (one lookup, one UPDATE
+        per field)."""
+        lookup = self.fields["external_id"].model_attr
+        ids = {k for k, _n, _t in pending} | {t for _k, _n, t in pending}
+        pks: dict[str, int] = {}
+        for batch in _batches(sorted(ids)):
+            pks.update(
+                self.model._default_manager.filter(**{f"{lookup}__in": batch}).values_list(
+                    lookup, "pk"
+                )
+            )
+        meta = self.model._meta
+        qn = connection.ops.quote_name
+        assert meta.pk is not None and meta.pk.column
+        by_field: dict[str, list[list[int]]] = defaultdict(list)
+        for key, name, target in pending:
+            by_field[name].append([pks[target], pks[key]])
+        with connection.cursor() as cursor:
+            for name, params in by_field.items():
+                sql = (
+                    f"UPDATE {qn(meta.db_table)} SET {qn(self.columns[name])} = %s "
+                    f"WHERE {qn(meta.pk.column)} = %s"
+                )
+                for batch in _batches(params, WRITE_BATCH):
+                    cursor.executemany(sql, batch)
 
     def _adapters(self) -> dict[str, Callable[[Any], Any]]:
         """Per canonical field, the function turning a Python value into the database

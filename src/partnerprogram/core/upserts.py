@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -113,7 +114,9 @@ class FieldSpec:
     ``attr`` the model field it is stored in (default: ``name``), ``max_length`` for strings,
     ``pattern`` (+ ``pattern_help``, the reason given when it does not match), ``email``,
     ``ge``/``le`` bounds of numbers, ``max_digits``/``decimal_places`` of decimals,
-    ``vendor_only``: a partner-scoped upsert may not set it.
+    ``vendor_only``: a partner-scoped upsert may not set it; ``iso``: ``"country"`` (an
+    ISO 3166-1 alpha-2 code pycountry knows) or ``"currency"`` (an ISO 4217 code pycountry
+    knows).
     """
 
     name: str
@@ -133,6 +136,7 @@ class FieldSpec:
     max_digits: int | None = None
     decimal_places: int | None = None
     vendor_only: bool = False
+    iso: Literal["", "country", "currency"] = ""
 
     @property
     def model_attr(self) -> str:
@@ -165,7 +169,9 @@ class RowContext:
     keys, ``None`` when empty); ``given``: what the row itself carried, validated (references
     as primary keys, ``None`` for a blank value); ``provided``: the fields the row carried;
     ``existing``: the stored row's values in the same shape (``None`` for a new row); ``pk``:
-    the stored row's primary key (``None`` for a new row); ``scoped``: a partner-scoped upsert.
+    the stored row's primary key (``None`` for a new row); ``scoped``: a partner-scoped upsert;
+    ``number``: the row number; ``context``: what the kind's ``scoped_context`` computed once
+    for the call (``None`` outside partner scope or without one).
     """
 
     values: dict[str, Any]
@@ -174,6 +180,13 @@ class RowContext:
     existing: dict[str, Any] | None
     pk: int | None
     scoped: bool
+    number: int = 0
+    context: Any = None
+
+
+#: A chunk-level check: ``[(row number, {field: validated value})]`` of the chunk's rows (the
+#: fields that parsed, references as external ids) -> ``[(row number, field, reason)]``.
+ChunkCheck = Callable[[list[tuple[int, dict[str, Any]]]], list[tuple[int, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -187,6 +200,11 @@ class KindSpec:
     combinations of the model, checked before the database does; ``check``: cross-field
     invariants -> ``[(field, reason)]``; ``scoped_check``: extra rules for partner-scoped rows;
     ``scoped_frozen``: fields a partner-scoped update never changes (their stored value is kept).
+    ``chunk_check``: rules across the rows of a chunk and the stored rows (partners: mergers);
+    ``scoped_context(partner)``: computed once per partner-scoped call, handed to
+    ``scoped_check`` as ``RowContext.context``; ``scoped_defaults(context)``: values of fields a
+    partner-scoped row may omit on creation (an update keeps the stored value);
+    ``scoped_created(keys, actor)``: called after a partner-scoped call wrote new rows (audit).
     """
 
     name: str
@@ -201,6 +219,10 @@ class KindSpec:
     scoped_check: Callable[[RowContext], Problems] | None = None
     scoped_frozen: tuple[str, ...] = ()
     help: str = ""
+    chunk_check: ChunkCheck | None = None
+    scoped_context: Callable[[Any, date | None], Any] | None = None
+    scoped_defaults: Callable[[Any], dict[str, Any]] | None = None
+    scoped_created: Callable[[list[str], str], None] | None = None
 
     def field(self, name: str) -> FieldSpec:
         """The field called ``name`` (``KeyError`` if the kind has none)."""
@@ -232,12 +254,30 @@ def _email(value: str) -> str:
     return value
 
 
+def iso_country(value: str) -> str:
+    """``value`` if it is an ISO 3166-1 alpha-2 code (``FR``), else ``ValueError``."""
+    if pycountry.countries.get(alpha_2=value) is None:
+        raise ValueError(f"{value} is not an ISO 3166-1 alpha-2 country code (such as FR)")
+    return value
+
+
+def iso_currency(value: str) -> str:
+    """``value`` if it is an ISO 4217 alphabetic code (``EUR``), else ``ValueError``."""
+    if pycountry.currencies.get(alpha_3=value) is None:
+        raise ValueError(f"{value} is not an ISO 4217 currency code (such as EUR)")
+    return value
+
+
 def _annotation(f: FieldSpec) -> tuple[Any, Any]:
     base: Any
     if f.type in ("str", "ref"):
         base = Annotated[str, StringConstraints(max_length=f.max_length, pattern=f.pattern)]
         if f.email:
             base = Annotated[base, AfterValidator(_email)]
+        if f.iso == "country":
+            base = Annotated[base, AfterValidator(iso_country)]
+        elif f.iso == "currency":
+            base = Annotated[base, AfterValidator(iso_currency)]
     elif f.type == "date":
         base = date
     elif f.type == "decimal":

@@ -24,9 +24,7 @@ from partnerprogram.portal.selectors.opportunities import (
     registration_currencies,
 )
 from partnerprogram.sales.models import DealRegistration, Opportunity, PartnerInvolvement
-
-#: Largest estimated amount accepted (the column holds 18 digits, 2 of them decimals).
-MAX_AMOUNT = Decimal("9999999999999999.99")
+from partnerprogram.sales.rules import deal_registration_problems
 
 
 class PortalError(ValueError):
@@ -56,23 +54,26 @@ def deal_registration_submit(
     (who, when, expected close) and an audit event ``deal_registration.submitted``. Refused
     (``PortalError``, nothing written) for an empty customer name, an unknown product line, an
     amount that is not positive (or has more than 2 decimals), a currency that cannot be
-    converted into the program currency, or an expected close before ``on``. A registration
+    converted into the program currency, or an expected close before ``on``
+    (``sales.rules.deal_registration_problems``, the rules partner-scoped upserts apply too;
+    the first problem is raised). A registration
     for the same customer and product line by anyone is allowed (the vendor arbitrates); the
     form warns about it first.
     """
     name = " ".join(customer_name.split())
-    if not name:
-        raise PortalError(_("Give the customer's name."), "customer_name")
-    if product_line not in product_lines():
-        raise PortalError(_("Choose one of the vendor's product lines."), "product_line")
-    if estimated_amount <= 0 or estimated_amount > MAX_AMOUNT:
-        raise PortalError(_("The estimated amount must be a positive amount."), "estimated_amount")
-    if estimated_amount != estimated_amount.quantize(Decimal("0.01")):
-        raise PortalError(_("The estimated amount has at most 2 decimals."), "estimated_amount")
-    if currency not in registration_currencies(currency=program_currency):
-        raise PortalError(_("This currency cannot be converted."), "currency")
-    if expected_close < on:
-        raise PortalError(_("The expected close date cannot be in the past."), "expected_close")
+    problems = deal_registration_problems(
+        customer_name=customer_name,
+        product_line=product_line,
+        estimated_amount=estimated_amount,
+        currency=currency,
+        expected_close=expected_close,
+        on=on,
+        product_lines=product_lines(),
+        currencies=registration_currencies(currency=program_currency),
+    )
+    if problems:
+        field, reason = problems[0]
+        raise PortalError(reason, field)
     actor = f"user:{submitted_by}"
     with transaction.atomic():
         registration = DealRegistration.objects.create(

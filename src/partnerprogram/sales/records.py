@@ -8,8 +8,11 @@ of cloud usage have up to 4 decimals. Involvements have no external id: their ke
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from partnerprogram.audit.services import audit_record_bulk
 from partnerprogram.core.upserts import (
     COUNTRY_PATTERN,
     CURRENCY_PATTERN,
@@ -27,6 +30,7 @@ from partnerprogram.sales.models import (
     Opportunity,
     PartnerInvolvement,
 )
+from partnerprogram.sales.rules import deal_registration_problems
 
 EXTERNAL_ID_HELP = "the source system's id of the row (unique; the upsert key)"
 CURRENCY_HELP = "currency must be an ISO 4217 code: 3 upper-case letters such as EUR."
@@ -64,10 +68,11 @@ def _currency() -> FieldSpec:
         "currency",
         "str",
         True,
-        "ISO 4217 currency code of the amounts",
+        "ISO 4217 currency code of the amounts (a program currency or one with an exchange rate)",
         "EUR",
         max_length=3,
         pattern=CURRENCY_PATTERN,
+        iso="currency",
         pattern_help=CURRENCY_HELP,
     )
 
@@ -89,12 +94,76 @@ def _registration_check(row: RowContext) -> Problems:
     return []
 
 
+#: Deal registration fields only the vendor sets (with ``status``, beyond ``submitted``).
+REGISTRATION_VENDOR_FIELDS = (
+    "customer",
+    "decided_on",
+    "expires_on",
+    "decided_by",
+    "decision_reason",
+    "opportunity",
+)
+
+
+@dataclass(frozen=True)
+class RegistrationContext:
+    """What the submission rules of a partner's registration need, read once per call:
+    ``today`` in the program time zone, the vendor's ``product_lines`` and the ``currencies``
+    convertible into the partner's program currency (``portal.selectors``, as the portal
+    form reads them)."""
+
+    today: date
+    product_lines: frozenset[str]
+    currencies: frozenset[str]
+
+
+def registration_context(partner: Any, on: date | None = None) -> RegistrationContext:
+    """The ``RegistrationContext`` of ``partner`` (a ``Partner``); ``on`` replaces today (in the
+    program time zone). Three queries."""
+    from partnerprogram.portal.selectors.context import portal_context
+    from partnerprogram.portal.selectors.opportunities import (
+        product_lines,
+        registration_currencies,
+    )
+
+    ctx = portal_context(partner=partner, on=on)
+    return RegistrationContext(
+        today=ctx.on,
+        product_lines=frozenset(product_lines()),
+        currencies=frozenset(registration_currencies(currency=ctx.currency)),
+    )
+
+
 def _registration_scoped_check(row: RowContext) -> Problems:
-    """A partner submits registrations (status ``submitted``) and may correct them until the
-    vendor decides; the decision fields are the vendor's (``vendor_only``)."""
+    """A partner submits registrations (status ``submitted``, ``registered_on`` today) under
+    the portal's rules (``sales.rules.deal_registration_problems``) and may correct them until
+    the vendor decides; the decision fields are the vendor's (``vendor_only``)."""
     v = row.values
+    given = row.given
+    existing = row.existing
+    if existing is not None and existing["status"] != "submitted":
+        vendor = [
+            name
+            for name in ("status", *REGISTRATION_VENDOR_FIELDS)
+            if name in row.provided and given[name] != existing[name]
+        ]
+        if vendor or any(v[name] != existing[name] for name in v):
+            detail = (
+                f" ({', '.join(vendor)} {'is' if len(vendor) == 1 else 'are'} the vendor's: "
+                "send the stored values or leave them out)"
+                if vendor
+                else ""
+            )
+            return [
+                (
+                    vendor[0] if vendor else "external_id",
+                    f"The vendor has already decided this registration (status "
+                    f"{existing['status']}): it can no longer be changed{detail}.",
+                )
+            ]
+        return []
     # On update the stored status is kept (``scoped_frozen``), whatever the row says.
-    if row.given.get("status") not in (None, "submitted"):
+    if given.get("status") not in (None, "submitted"):
         return [
             (
                 "status",
@@ -102,20 +171,65 @@ def _registration_scoped_check(row: RowContext) -> Problems:
                 "decides the rest.",
             )
         ]
-    existing = row.existing
-    if (
-        existing is not None
-        and existing["status"] != "submitted"
-        and any(v[name] != existing[name] for name in v)
-    ):
-        return [
-            (
-                "external_id",
-                f"The vendor has already decided this registration (status "
-                f"{existing['status']}): it can no longer be changed.",
+    ctx: RegistrationContext = row.context
+    problems: Problems = []
+    if existing is None:
+        if v["registered_on"] != ctx.today:
+            problems.append(
+                (
+                    "registered_on",
+                    f"registered_on is the day a registration is submitted: today "
+                    f"({ctx.today.isoformat()} in the program time zone); leave it out.",
+                )
             )
-        ]
-    return []
+    elif v["registered_on"] != existing["registered_on"]:
+        problems.append(
+            (
+                "registered_on",
+                f"registered_on is the day the registration was submitted "
+                f"({existing['registered_on'].isoformat()}): it cannot be changed.",
+            )
+        )
+    # A new registration meets every rule; a correction, the rules of what it changes.
+    changed = {n for n in v if existing is None or v[n] != existing[n]}
+    found = deal_registration_problems(
+        customer_name=v["customer_name"] if "customer_name" in changed else None,
+        product_line=v["product_line"] if "product_line" in changed else None,
+        estimated_amount=v["estimated_amount"] if "estimated_amount" in changed else None,
+        currency=v["currency"] if "currency" in changed else None,
+        expected_close=v["expected_close_on"] if "expected_close_on" in changed else None,
+        on=ctx.today,
+        product_lines=ctx.product_lines,
+        currencies=ctx.currencies,
+    )
+    for name, reason in found:
+        problems.append(("expected_close_on" if name == "expected_close" else name, reason))
+    return problems
+
+
+def _registrations_submitted(keys: list[str], actor: str) -> None:
+    """One ``deal_registration.submitted`` audit event per registration a partner created
+    (the portal's event and changes). One query per 900 keys plus the bulk insert."""
+    for start in range(0, len(keys), 900):
+        found = DealRegistration.objects.filter(external_id__in=keys[start : start + 900])
+        audit_record_bulk(
+            actor=actor,
+            action="deal_registration.submitted",
+            entries=[
+                (
+                    reg,
+                    {
+                        "status": (None, reg.status),
+                        "customer_name": (None, reg.customer_name),
+                        "product_line": (None, reg.product_line),
+                        "estimated_amount": (None, reg.estimated_amount),
+                        "currency": (None, reg.currency),
+                        "expected_close": (None, reg.expected_close_on),
+                    },
+                )
+                for reg in found.order_by("id")
+            ],
+        )
 
 
 def _booking_check(row: RowContext) -> Problems:
@@ -177,6 +291,7 @@ CUSTOMERS = KindSpec(
             "FR",
             max_length=2,
             pattern=COUNTRY_PATTERN,
+            iso="country",
             pattern_help="country must be an ISO 3166-1 alpha-2 code: 2 upper-case letters "
             "such as FR.",
         ),
@@ -258,13 +373,17 @@ DEAL_REGISTRATIONS = KindSpec(
     model=DealRegistration,
     label="deal registration",
     help="Deals a partner registers; the vendor approves or rejects them. A partner may "
-    "write its own registrations: status submitted only, vendor fields empty, no change "
-    "once decided.",
+    "write its own registrations: status submitted only, vendor fields empty, the portal's "
+    "rules (registered today, a known product line, an amount above 0, a convertible "
+    "currency, an expected close not in the past), no change once decided.",
     partner_writable=True,
     owner="partner",
     check=_registration_check,
     scoped_check=_registration_scoped_check,
     scoped_frozen=("status",),
+    scoped_context=registration_context,
+    scoped_defaults=lambda ctx: {"registered_on": ctx.today},
+    scoped_created=_registrations_submitted,
     fields=(
         _external_id("DR-2026-00917"),
         _ref(
@@ -303,7 +422,14 @@ DEAL_REGISTRATIONS = KindSpec(
             "approved",
             choices=tuple(DealRegistration.Status.values),
         ),
-        FieldSpec("registered_on", "date", True, "submission date", "2026-04-02"),
+        FieldSpec(
+            "registered_on",
+            "date",
+            True,
+            "submission date (a partner-scoped upload leaves it out: today in the program "
+            "time zone)",
+            "2026-04-02",
+        ),
         FieldSpec(
             "expected_close_on", "date", False, "close date the partner expects", "2026-10-31"
         ),
