@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from partnerprogram.api.models import ApiToken
 from partnerprogram.api.services import api_token_create, api_token_revoke
+from partnerprogram.sales.records import registration_context
 from tests.api.conftest import World, auth
 
 pytestmark = pytest.mark.django_db
@@ -204,12 +205,13 @@ def test_vendor_decides_a_registration(client, world: World) -> None:
 
 def test_partner_submits_a_registration_but_cannot_approve_it(client, world: World) -> None:
     # The portal's rules: a product line of the vendor's pipeline (the world's opportunities
-    # are rhel); registered_on left out: today in the program time zone.
+    # are rhel); registered_on is the day of submission, today in the program time zone.
     payload = {
         "customer_name": "Hôpital Nord",
         "product_line": "rhel",
         "estimated_amount": "25000.00",
         "currency": "EUR",
+        "registered_on": registration_context(world.a).today.isoformat(),
     }
     created = client.put(
         "/api/v1/deal-registrations/DR-A1-NEW",
