@@ -33,6 +33,11 @@ from partnerprogram.core.upserts import FieldSpec, RowError, UpsertRefused, Upse
 #: rows one bulk request may carry
 BULK_MAX = 10_000
 
+#: required fields a partner token may leave out, by kind: ``records_upsert`` gives them their
+#: ``KindSpec.scoped_defaults`` value (a registration's ``registered_on``: today in the program
+#: time zone); optional in the request schema, still required of the vendor (422 otherwise)
+PARTNER_DEFAULTED: dict[str, tuple[str, ...]] = {"deal_registrations": ("registered_on",)}
+
 #: fields a GET returns that no write sets (derived from other fields), by kind: accepted in a
 #: request body so a GET can be written back, and ignored (name -> description)
 READ_ONLY: dict[str, dict[str, str]] = {
@@ -86,9 +91,10 @@ def item_schema(kind: str, *, with_key: bool) -> type[BaseModel]:
     """The request schema of one row of ``kind``: its canonical fields (documented in
     ``docs/imports.md``), required ones required, the read-only fields of ``READ_ONLY``
     optional, unknown properties refused. Without ``with_key`` the key fields are optional
-    (the path gives them; ``put_key_check`` compares them). The owner field (``partner``) is
-    optional: a partner token may omit it."""
+    (the path gives them; ``put_key_check`` compares them). The owner field (``partner``) and
+    the ``PARTNER_DEFAULTED`` fields are optional: a partner token may omit them."""
     spec = KINDS[kind]
+    defaulted = PARTNER_DEFAULTED.get(kind, ())
     fields: dict[str, Any] = {}
     for f in spec.fields:
         annotation = _annotation(f, blank=not f.required)
@@ -98,7 +104,7 @@ def item_schema(kind: str, *, with_key: bool) -> type[BaseModel]:
         if not with_key and f.name in spec.key:
             description = "the key, optional: if given, it must equal the path's " + description
             fields[f.name] = (annotation | None, Field(None, description=description))
-        elif f.required and f.name != spec.owner:
+        elif f.required and f.name != spec.owner and f.name not in defaulted:
             fields[f.name] = (annotation, Field(..., description=description))
         else:
             fields[f.name] = (annotation | None, Field(None, description=description))
