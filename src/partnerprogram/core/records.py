@@ -608,7 +608,7 @@ class _Upsert:
         earlier: dict[str, int] = {}
         if any(f.ref_kind == self.spec.name for f in self.refs):
             for row in rows:
-                if row.key is not None and not row.bad:
+                if row.key is not None:
                     earlier.setdefault(row.key[0], row.number)
         for row in rows:
             for f in self.refs:
@@ -623,6 +623,8 @@ class _Upsert:
                     continue
                 label = KINDS[f.ref_kind or ""].label
                 if f.ref_kind == self.spec.name:
+                    if row.key is not None and value == row.key[0]:
+                        continue  # itself: the kind's rules say why
                     if earlier.get(value, row.number) < row.number:
                         row.values[f.name] = _Pending(value)
                         continue

@@ -150,7 +150,7 @@ def _registration_scoped_check(row: RowContext) -> Problems:
         if vendor or any(v[name] != existing[name] for name in v):
             detail = (
                 f" ({', '.join(vendor)} {'is' if len(vendor) == 1 else 'are'} the vendor's: "
-                "send the stored values or leave them out)"
+                f"leave {'it' if len(vendor) == 1 else 'them'} out)"
                 if vendor
                 else ""
             )
