@@ -129,11 +129,13 @@ def test_unknown_path_is_a_404_problem_whatever_the_method(world: World, method,
     assert "CSRF" not in body["detail"]
 
 
-def test_index_refuses_unsafe_methods_with_a_problem(world: World) -> None:
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/openapi.json", "/api/v1/docs"])
+def test_index_and_docs_refuse_unsafe_methods_with_a_problem(world: World, path: str) -> None:
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/api/v1/", "{}", content_type="application/json")
+    response = client.post(path, "{}", content_type="application/json")
     _problem(response, 405)
     assert response["Allow"] == "GET"
+    assert client.get(path).status_code == 200
 
 
 def test_known_path_wrong_method_with_csrf_enforced_is_a_405_problem(world: World) -> None:

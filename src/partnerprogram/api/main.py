@@ -236,13 +236,22 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return problem
 
 
+def _read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view`` for GET and HEAD; any other method a 405 problem (``Allow: GET``)."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            problem = problem_response(
+                request, 405, f"{request.method} is not allowed here (allowed: GET)"
+            )
+            problem["Allow"] = "GET"
+            return problem
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _index(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        problem = problem_response(
-            request, 405, f"{request.method} is not allowed here (allowed: GET)"
-        )
-        problem["Allow"] = "GET"
-        return problem
     return HttpResponse(
         json.dumps({"openapi": request.path + "openapi.json", "docs": request.path + "docs"}),
         content_type="application/json",
@@ -263,9 +272,12 @@ def urls() -> tuple[list[Any], str, str]:
     wrapped: list[Any] = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _guard(pattern.callback)
+            callback = pattern.callback
+            if pattern.name in ("openapi-json", "openapi-view"):  # the document and its docs
+                callback = _read_only(callback)
+            pattern.callback = _guard(callback)
         wrapped.append(pattern)
-    wrapped.insert(0, path("", _guard(_index), name="index"))
+    wrapped.insert(0, path("", _guard(_read_only(_index)), name="index"))
     wrapped.append(path("<path:rest>", _guard(_unknown), name="unknown"))
     return wrapped, app_name, namespace
 
