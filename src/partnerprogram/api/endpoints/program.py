@@ -41,6 +41,7 @@ from partnerprogram.api.writes import key_check
 from partnerprogram.console.services import DecisionError, deal_registration_decide
 from partnerprogram.core.money import MissingRateError
 from partnerprogram.core.periods import add_months
+from partnerprogram.portal.selectors.context import portal_context
 from partnerprogram.programs.engine import evaluate
 from partnerprogram.programs.selectors import ProgramVersionNotFound, program_version_get
 from partnerprogram.sales.models import DealRegistration
@@ -365,7 +366,8 @@ def deal_registrations_decide(
             f"deal registration {key} is already {registration.status}: only a submitted "
             "registration can be decided",
         )
-    today = selectors.program_today()
+    # today as the portal and records_upsert see it for this partner (its program's zone)
+    today = portal_context(partner=registration.partner).on
     on = payload.on or today
     if on > today:
         detail = f"the decision date {on} is in the future (today is {today})"
