@@ -609,3 +609,27 @@ def test_each_export_is_named_after_its_table(small: ProgramDraft) -> None:
         t: f'attachment; filename="simulation-sim-2026_2-vs-previous-2026-10-15-{t}.csv"'
         for t in ("distribution", "transitions", "movers")
     }
+
+
+@pytest.mark.django_db
+def test_removing_a_tier_makes_its_partners_move_down(small: ProgramDraft) -> None:
+    """The draft without Advanced (ready, premier): BETA (4 people, 3000 < 5000) and GAMMA
+    (1500) were advanced under version 1 and are ready now: down, and the tables list the
+    tiers premier, advanced, ready, none (advanced in its place of version 1)."""
+    text = (
+        SIM_V1.replace('version: "1"', 'version: "2"')
+        .replace("tiers: [ready, advanced, premier]", "tiers: [ready, premier]")
+        .replace("    advanced:\n" + SIM_V1.split("    advanced:\n")[1].split("    premier:\n")[0], "")
+        .replace("  advanced:\n    - {key: mdf, kind: mdf, value: 1000, label: {en: MDF, fr: MDF}}\n", "")
+    )  # fmt: skip
+    v1 = ProgramVersion.objects.get(program__key="sim", version="1")
+    noadv = program_draft_save(name="noadv", yaml_text=text, actor="user:paula", based_on=v1)
+    client = client_for(make_user("paula", "program_admin"))
+    url = f"{RUN}?draft={noadv.pk}&on={ON}&against=version:{v1.pk}&format=csv"
+    movers = _csv(client.get(f"{url}&export=movers"))
+    assert [(r[0], r[2], r[3], r[4]) for r in movers[1:]] == [
+        ("BETA", "advanced", "ready", "down"),
+        ("GAMMA", "advanced", "ready", "down"),
+    ]
+    distribution = _csv(client.get(f"{url}&export=distribution"))
+    assert [r[0] for r in distribution[1:]] == ["premier", "advanced", "ready", "none"]

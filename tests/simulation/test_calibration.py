@@ -305,7 +305,9 @@ def test_search_memo_holds_only_the_moved_thresholds() -> None:
     program = draft_program()
     model = calibration._Model(program, inputs(), "en")
     search = calibration._Search(
-        model, [target_parse("at-least:3:premier", program=program)], free_parse([], program=program)
+        model,
+        [target_parse("at-least:3:premier", program=program)],
+        free_parse([], program=program),
     )
     search.shortfall((0, 0, 0))
     search.shortfall((0, 1, 0))
@@ -314,3 +316,51 @@ def test_search_memo_holds_only_the_moved_thresholds() -> None:
     moves = search._moves((0, 0, 0), [0, 1, 2], 1)
     assert not isinstance(moves, list)
     assert next(iter(moves)) == (1, 0, 0)
+
+
+NO_ADVANCED = DRAFT.replace("tiers: [ready, advanced, premier]", "tiers: [ready, premier]").replace(
+    "    advanced:\n      metric: certified_people\n      at_least: 5      # five people\n", ""
+)
+
+
+def test_a_removed_tier_counts_its_partners_as_demoted() -> None:
+    """Without Advanced, premier needs 10 people and EUR 1,000,000: only p1 keeps it; p2, p3,
+    p5 (previous premier) and p4, p6 (previous advanced) fall to ready: 5 demoted. Advanced
+    ranks by the baseline's order (ready < advanced < premier), so advanced -> ready is a
+    demotion; without that order only the 3 premier falls would count."""
+    import dataclasses
+
+    program = load_program_text(NO_ADVANCED, source="noadv.yaml")
+    assert program.tier_keys == ("ready", "premier")
+    base = dataclasses.replace(inputs(), baseline_order=("ready", "advanced", "premier"))
+    result = calibrate(
+        program=program,
+        text=NO_ADVANCED,
+        source="noadv.yaml",
+        inputs=base,
+        targets=[target_parse("demoted-at-most:5", program=program)],
+        free=free_parse([], program=program),
+    )
+    assert (result.targets[0].before, result.targets[0].met_before) == (5, True)
+
+
+def test_a_target_about_no_partner_is_flagged() -> None:
+    """Every partner was ready under the given baseline: ``keep:premier`` concerns nobody; it
+    is met (0 of 0) but flagged, and the message does not claim plain success."""
+    program = draft_program()
+    result = calibrate(
+        program=program,
+        text=DRAFT,
+        source="tiny.yaml",
+        inputs=inputs(baseline={ext: "ready" for ext in ("p1", "p2", "p3", "p4", "p5", "p6")}),
+        targets=[target_parse("keep:premier if-meets advanced", program=program)],
+        free=free_parse([], program=program),
+    )
+    outcome = result.targets[0]
+    assert (outcome.before, outcome.limit, outcome.concerns_no_partner) == (0, 0, True)
+    assert result.warnings == [
+        "target 'keep:premier if-meets advanced' concerns no partner: no partner was premier "
+        "under given and meets advanced under the draft; it is met only because it is empty"
+    ]
+    assert "concerns no partner" in result.message
+    assert result.to_dict()["targets"][0]["concerns_no_partner"] is True

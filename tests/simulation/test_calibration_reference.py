@@ -172,8 +172,10 @@ def test_command_json_and_output(reference: ReferenceSummary, tmp_path: Path) ->
             "limit": 18,
             "met_before": False,
             "met_after": True,
+            "concerns_no_partner": False,
         }
     ]
+    assert data["warnings"] == []
     # 2026.1 as of 2026-12-31: 18 Premier, 33 Advanced, 370 Ready, 49 without a tier
     # (docs/reference-case.md); the relaxed Premier takes 5 more from Advanced.
     assert data["distribution_before"] == {"ready": 370, "advanced": 33, "premier": 18, "none": 49}

@@ -677,9 +677,7 @@ def test_calibrate_command_max_thresholds(
     assert len(data["free"]) == 5
 
 
-def test_calibrate_command_draft_name(
-    published: Program, population: dict[str, object]
-) -> None:
+def test_calibrate_command_draft_name(published: Program, population: dict[str, object]) -> None:
     from partnerprogram.programs.models import Program as ProgramRow
     from partnerprogram.programs.models import ProgramDraft
 
@@ -697,3 +695,86 @@ def test_calibrate_command_draft_name(
         )
     )  # fmt: skip
     assert (data["targets"][0]["before"], data["targets"][0]["after"]) == (2, 0)
+
+
+# --------------------------------------------------------------------------- removed tier/track
+
+
+def test_tier_order_merged() -> None:
+    from partnerprogram.programs.simulate import tier_order_merged
+
+    # a removed middle tier stays between its neighbours; a removed bottom tier at the bottom;
+    # a new tier of the draft keeps the draft's place
+    assert tier_order_merged(["ready", "premier"], ["ready", "advanced", "premier"]) == (
+        "ready",
+        "advanced",
+        "premier",
+    )
+    assert tier_order_merged(["advanced", "premier"], ["ready", "advanced", "premier"]) == (
+        "ready",
+        "advanced",
+        "premier",
+    )
+    assert tier_order_merged(["ready", "premier", "elite"], ["ready", "premier"]) == (
+        "ready",
+        "premier",
+        "elite",
+    )
+    assert tier_order_merged(["ready"], []) == ("ready",)
+
+
+V1_INACTIVE_RESELL = V1.replace('version: "1"', 'version: "2"').replace(
+    "tracks: {resell: {}, consult: {}}",
+    "tracks: {resell: {effective_from: 2027-06-01}, consult: {}}",
+)
+V1_WITHOUT_CONSULT = (
+    V1.replace('version: "1"', 'version: "2"')
+    .replace("tracks: {resell: {}, consult: {}}", "tracks: {resell: {}}")
+    .split("  consult:\n    gold:")[0]
+    + "benefits:"
+    + V1.split("benefits:")[1]
+)
+
+
+def test_a_track_not_in_effect_or_removed_is_the_reason(
+    published: Program, population: dict[str, object]
+) -> None:
+    """Resell not in effect until 2027-06-01: its five partners A..E (gold A, B, C; ready D,
+    E under version 1) have no tier on 2026-12-31, and the reason says why. Without the
+    consult track, F (gold), G and H (ready) fall to none for that reason."""
+    v1 = program_definition(program_version_get(program="sim-test", version="1"))
+    inactive = load_program_text(V1_INACTIVE_RESELL, source="inactive.yaml")
+    result = simulation_run(draft=inactive, against=v1, as_of=AS_OF)
+    falls = {m.external_id: (m.before, m.after, m.direction) for m in result.movers}
+    assert falls == {
+        "A": ("gold", "none", "down"),
+        "B": ("gold", "none", "down"),
+        "C": ("gold", "none", "down"),
+        "D": ("ready", "none", "down"),
+        "E": ("ready", "none", "down"),
+    }
+    for m in result.movers:
+        assert [(r.path, r.text) for r in m.reasons] == [
+            ("tracks.resell", "track resell not in effect until 2027-06-01")
+        ]
+    without = load_program_text(V1_WITHOUT_CONSULT, source="without.yaml")
+    assert list(without.tracks) == ["resell"]
+    result = simulation_run(draft=without, against=v1, as_of=AS_OF)
+    falls = {m.external_id: (m.before, m.after) for m in result.movers}
+    assert falls == {"F": ("gold", "none"), "G": ("ready", "none"), "H": ("ready", "none")}
+    for m in result.movers:
+        assert [(r.path, r.text) for r in m.reasons] == [
+            ("tracks.consult", "track consult not in 2")
+        ]
+
+
+def test_command_table_marks_a_track_not_in_effect(
+    published: Program, population: dict[str, object], tmp_path: Path
+) -> None:
+    path = tmp_path / "inactive.yaml"
+    path.write_text(V1_INACTIVE_RESELL, encoding="utf-8")
+    text = _run("--draft", str(path), "--against", "1", "--as-of", "2026-12-31")
+    binding = text.split("Binding requirements")[1].split("Transitions")[0]
+    # both resell gold requirements listed and marked; consult's unmarked
+    assert binding.count("resell (not in effect)") == 2
+    assert "consult (not in effect)" not in binding and "consult " in binding

@@ -536,7 +536,9 @@ class CalibrationInputs:
     ``partners``: ``[(partner id, external id, enrolled tracks, previous tier or None)]``;
     ``values``: ``{partner id: {metric key: value}}`` (what ``rules`` reads); ``baseline``:
     ``{partner id: tier}`` (absent: no tier); ``baseline_name``: ``previous``, ``standings`` or
-    a version; ``as_of``: the assessment date (program time zone).
+    a version; ``as_of``: the assessment date (program time zone); ``baseline_order``: the
+    baseline's tiers, lowest first (where a tier the draft removed ranks: see
+    ``simulate.tier_order_merged``), empty when unknown.
     """
 
     partners: Sequence[tuple[int, str, tuple[str, ...], str | None]]
@@ -544,6 +546,7 @@ class CalibrationInputs:
     baseline: Mapping[int, str]
     baseline_name: str
     as_of: date
+    baseline_order: tuple[str, ...] = ()
 
 
 def _bits(indexes: Iterable[int], size: int) -> int:
@@ -690,6 +693,19 @@ class _Model:
                 base.setdefault(baseline_tier, []).append(p)
         self.previous_is = {tier: _bits(ps, n) for tier, ps in prev.items()}
         self.baseline_is = {tier: _bits(ps, n) for tier, ps in base.items()}
+        # a baseline tier the draft does not have ranks by the merged order: a partner who
+        # held it is demoted below the draft's next tier above it (every one of them when the
+        # draft has none above: it removed its top tier)
+        from partnerprogram.programs.simulate import tier_order_merged
+
+        merged = tier_order_merged(program.tier_keys, inputs.baseline_order)
+        self.demote_rank: dict[str, int] = {}
+        for tier in merged:
+            above = merged[merged.index(tier) :]
+            self.demote_rank[tier] = next(
+                (self.tier_rank[t] for t in above if t in self.tier_rank),
+                len(program.tier_keys),
+            )
         self.external_ids = [ext for _pid, ext, _t, _p in partners]
 
     # ---- evaluation
@@ -781,8 +797,8 @@ class _Model:
             return count, target.count, max(0, count - target.count)
         demoted = 0
         for base_tier, mask in self.baseline_is.items():
-            rank = self.tier_rank.get(base_tier)
-            if rank is None:
+            rank = self.demote_rank.get(base_tier)
+            if rank is None:  # a tier neither side orders
                 continue
             demoted |= mask & ~ge[rank]
         count = _popcount(demoted & population)
@@ -825,6 +841,8 @@ class TargetOutcome:
     limit: int
     met_before: bool
     met_after: bool
+    #: the target concerns no partner (a ``keep`` whose set is empty): met, but trivially
+    concerns_no_partner: bool = False
 
 
 @dataclass
@@ -856,6 +874,8 @@ class Calibration:
     diff: str = ""
     message: str = ""
     changed_partners: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    #: what the figures hide (a target that concerns no partner); shown before the result
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (shape in ``docs/calibration.md``); numbers as JSON numbers (``int``
@@ -882,9 +902,11 @@ class Calibration:
                     "limit": t.limit,
                     "met_before": t.met_before,
                     "met_after": t.met_after,
+                    "concerns_no_partner": t.concerns_no_partner,
                 }
                 for t in self.targets
             ],
+            "warnings": self.warnings,
             "free": [
                 {
                     "path": f.threshold.path,
@@ -1469,12 +1491,36 @@ def _calibrate(
     else:
         after_outcome = draft_outcome
     outcomes = []
+    warnings = []
     for target in targets:
         before = model.measure(target, draft_outcome, draft_outcome)
         after = model.measure(target, after_outcome, draft_outcome)
+        empty = target.kind == "keep" and before[1] == 0
         outcomes.append(
-            TargetOutcome(target.text, before[0], after[0], after[1], before[2] == 0, after[2] == 0)
+            TargetOutcome(
+                target.text,
+                before[0],
+                after[0],
+                after[1],
+                before[2] == 0,
+                after[2] == 0,
+                concerns_no_partner=empty,
+            )
         )
+        if empty:
+            meets = (
+                f" and meets {target.if_meets} under the draft"
+                if target.if_meets is not None
+                else ""
+            )
+            where = f" in track {target.track}" if target.track is not None else ""
+            warnings.append(
+                f"target {target.text!r} concerns no partner: no partner{where} was "
+                f"{target.tier} under {inputs.baseline_name}{meets}; it is met only because "
+                "it is empty"
+            )
+    if warnings and message == "the draft already meets every target":
+        message = "the draft meets every target, but a target concerns no partner (see warnings)"
     laps["validation"] = validation + time.perf_counter() - clock
     changed_partners = [
         (inputs.partners[p][1], a.tier, b.tier)
@@ -1499,6 +1545,7 @@ def _calibrate(
         diff=diff,
         message=message,
         changed_partners=changed_partners,
+        warnings=warnings,
     )
 
 
@@ -1571,6 +1618,20 @@ def calibration_inputs(
         found = {row.id: row.previous_tier or None for row in population}
     pids = {row.id for row in population}
     tiers = {pid: tier for pid, tier in found.items() if tier and pid in pids}
+    if other is not None:
+        order = other.tier_keys
+    else:  # previous, standings: the tiers of the program's version in force on as_of
+        try:
+            order = program_definition(
+                program_version_get(program=program.program, on=as_of)
+            ).tier_keys
+        except ProgramVersionNotFound:
+            order = ()
     return CalibrationInputs(
-        partners=partners, values=by_pid, baseline=tiers, baseline_name=baseline, as_of=as_of
+        partners=partners,
+        values=by_pid,
+        baseline=tiers,
+        baseline_name=baseline,
+        as_of=as_of,
+        baseline_order=tuple(order),
     )

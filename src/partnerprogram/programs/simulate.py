@@ -77,6 +77,7 @@ __all__ = [
     "snapshot_take",
     "threshold_get",
     "threshold_sensitivity",
+    "tier_order_merged",
     "tiers_assess",
 ]
 
@@ -505,6 +506,43 @@ def tiers_assess(
         assessments=_Assessments(program, snapshot),
         grandfathered=frozenset(kept),
     )
+
+
+def tier_order_merged(primary: Sequence[str], other: Sequence[str]) -> tuple[str, ...]:
+    """The tiers of two versions in one order, lowest first: ``primary``'s order, and each tier
+    only ``other`` has placed just above the nearest tier below it in ``other``'s order (at the
+    bottom when none). So a tier removed from a draft still ranks where it was: with
+    ``primary`` ``[ready, premier]`` and ``other`` ``[ready, advanced, premier]`` the order is
+    ``ready, advanced, premier`` and advanced → ready is a move down."""
+    merged = list(primary)
+    for i, tier in enumerate(other):
+        if tier in merged:
+            continue
+        below = next((other[j] for j in range(i - 1, -1, -1) if other[j] in merged), None)
+        merged.insert(merged.index(below) + 1 if below is not None else 0, tier)
+    return tuple(merged)
+
+
+def _other_tier_order(
+    against: Program | str, before: Outcome, draft: Program, as_of: date
+) -> tuple[str, ...]:
+    """The tier order of the compared side: the version's; the standings' pricing version's;
+    for ``previous`` the draft program's version in force on ``as_of`` (else none)."""
+    if isinstance(against, Program):
+        return against.tier_keys
+    if before.program is not None and before.program is not draft:
+        return before.program.tier_keys
+    from partnerprogram.programs.selectors import (
+        ProgramVersionNotFound,
+        program_definition,
+        program_version_get,
+    )
+
+    try:
+        stored = program_version_get(program=draft.program, on=as_of)
+    except ProgramVersionNotFound:
+        return ()
+    return program_definition(stored).tier_keys
 
 
 def outcome_previous(*, snapshot: MetricSnapshot, program: Program) -> Outcome:
@@ -1171,13 +1209,23 @@ def _reasons_for(
 ) -> tuple[Reason, ...]:
     """What a partner (enrolled in ``tracks``, with ``values``) fails for ``tier`` under
     ``program``, on the active track where it fails fewest (ties: track order); nothing when
-    it meets ``tier`` on one of them. Evaluates only that tier's requirement."""
-    if program is None or values is None or tier not in program.tier_keys:
+    it meets ``tier`` on one of them. Evaluates only that tier's requirement. An enrolled
+    track the program does not count (absent, not yet or no longer in effect on ``as_of``) and
+    a tier the program does not have are reasons of their own (``path`` ``tracks.<track>`` or
+    ``tiers``), after the requirements' — else a partner would "fall" with no reason given."""
+    if program is None or values is None:
         return ()
+    if tier not in program.tier_keys:
+        sentence = rules.Text(
+            en=f"tier {tier} not in {side}", fr=f"le niveau {tier} n'existe pas dans {side}"
+        )
+        return (Reason(side, "", tier, "tiers", tier, sentence, None, None, None, tier),)
     rank = program.tier_rank(tier)
     best: tuple[Reason, ...] | None = None
+    uncounted: list[Reason] = []
     for track in tracks:
         if track not in program.tracks or not program.track_active(track, as_of):
+            uncounted.append(_track_reason(program, track, tier, side, as_of))
             continue
         by_tier = program.requirements.get(track, {})
         top = max((program.tier_rank(t) for t in by_tier), default=0)
@@ -1213,7 +1261,47 @@ def _reasons_for(
             )
         if best is None or len(items) < len(best):
             best = tuple(items)
-    return best or ()
+    if not tracks:
+        sentence = rules.Text(
+            en=f"enrolled in no track of {side}", fr=f"inscrit dans aucun parcours de {side}"
+        )
+        return (Reason(side, "", tier, "tracks", "tracks", sentence, None, None, None, "parcours"),)
+    return (*(best or ()), *uncounted)
+
+
+def _track_reason(program: Program, track: str, tier: str, side: str, as_of: date) -> Reason:
+    """Why an enrolled track does not count under ``program`` on ``as_of``."""
+    spec = program.tracks.get(track)
+    if spec is None:
+        sentence = rules.Text(
+            en=f"track {track} not in {side}", fr=f"parcours {track} absent de {side}"
+        )
+        name = name_fr = track
+    else:
+        name, name_fr = program.track_name(track), program.track_name(track, "fr")
+        if spec.effective_from is not None and as_of < spec.effective_from:
+            start = spec.effective_from.isoformat()
+            sentence = rules.Text(
+                en=f"track {track} not in effect until {start}",
+                fr=f"parcours {track} en vigueur seulement à partir du {start}",
+            )
+        else:
+            end = spec.effective_until.isoformat() if spec.effective_until else ""
+            sentence = rules.Text(
+                en=f"track {track} ended on {end}", fr=f"parcours {track} terminé le {end}"
+            )
+    return Reason(
+        side=side,
+        track=track,
+        tier=tier,
+        path=f"tracks.{track}",
+        label=name,
+        sentence=sentence,
+        value=None,
+        threshold=None,
+        missing=None,
+        label_fr=name_fr,
+    )
 
 
 def _checks(result: rules.NodeResult | None) -> list[dict[str, Any]]:
@@ -1338,10 +1426,11 @@ def simulation_run(
         )
     population = snapshot.population(draft)
     pids = [row.id for row in population]
+    merged = tier_order_merged(draft.tier_keys, _other_tier_order(against, before, draft, as_of))
     extra = sorted(
-        {before.tier_of(p) for p in pids} - set(draft.tier_keys) - {NONE}
-    )  # tiers the draft does not know (e.g. a previous program's)
-    tiers = (*reversed(draft.tier_keys), *extra, NONE)
+        {before.tier_of(p) for p in pids} - set(merged) - {NONE}
+    )  # tiers neither side orders (e.g. a previous program's): lowest, above no tier
+    tiers = (*reversed(merged), *extra, NONE)
     ranks = {tier: len(tiers) - 1 - i for i, tier in enumerate(tiers)}  # none 0, then upwards
 
     def order(tier: str) -> int:
@@ -1375,6 +1464,13 @@ def simulation_run(
         if before.kind == "version" and before.program is not None
         else None
     )
+    # the tracks each partner is enrolled in under the compared version too (a track the draft
+    # removed is not in the draft's population rows, yet it explains a fall)
+    before_tracks = (
+        {r.id: r.tracks for r in snapshot.population(before.program)}
+        if before.kind == "version" and before.program is not None
+        else {}
+    )
     for row in population:
         f, t = before.tier_of(row.id), after.tier_of(row.id)
         if f == t:
@@ -1382,7 +1478,11 @@ def simulation_run(
         down = order(t) < order(f)
         if down:
             inputs = partner_values(refs=after_refs, values=snapshot.values, pid=row.id)
-            reasons = _reasons_for(draft, row.tracks, inputs, f, after.label, labels, as_of)
+            enrolled = (
+                *row.tracks,
+                *(x for x in before_tracks.get(row.id, ()) if x not in row.tracks),
+            )
+            reasons = _reasons_for(draft, enrolled, inputs, f, after.label, labels, as_of)
         elif before_refs is not None:
             inputs = partner_values(refs=before_refs, values=snapshot.values, pid=row.id)
             reasons = _reasons_for(

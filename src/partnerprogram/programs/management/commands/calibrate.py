@@ -210,6 +210,8 @@ class Command(BaseCommand):
             f"(baseline: {result.baseline}; {len(result.free)} free thresholds)",
             "",
         ]
+        if result.warnings:
+            lines += [f"WARNING: {w}" for w in result.warnings] + [""]
         if result.changes:
             lines.append(
                 f"Suggested changes ({result.method} search, {result.evaluations} versions "

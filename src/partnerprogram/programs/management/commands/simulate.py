@@ -461,11 +461,15 @@ class Command(BaseCommand):
         ]
         if tables["by_track"][1]:
             out += ["Tiers met per track", to_table(*tables["by_track"])]
-        binding = [r for r in tables["binding"][1] if r[7] or r[4] or r[5]]
+        # every row, an inactive track's marked (its partners count for no tier on the date)
+        binding = [
+            [r[0] if r[7] else f"{r[0]} (not in effect)", *r[1:7]] for r in tables["binding"][1]
+        ]
         out += [
             f"Binding requirements of {after}: partners below the tier in the track that the "
-            "requirement keeps out alone (everything else met) or together with others",
-            to_table(tables["binding"][0][:-1], [r[:-1] for r in binding]),
+            "requirement keeps out alone (everything else met) or together with others; a "
+            "track not in effect on the date is marked",
+            to_table(tables["binding"][0][:-1], binding),
         ]
         tiers = [t for t in result.tiers if any(t in (f, to) for f, to, _ in result.transitions)]
         matrix = {(f, t): n for f, t, n in result.transitions}
