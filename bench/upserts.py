@@ -115,6 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         [Customer(external_id=f"C{i:06d}", name=f"Customer {i}") for i in range(args.customers)],
         batch_size=1000,
     )
+    # USD rows need a rate: a currency the engine cannot convert is rejected
+    from datetime import date
+    from decimal import Decimal
+
+    from partnerprogram.core.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        currency="USD", base="EUR", rate=Decimal("0.92"), valid_from=date(2020, 1, 1)
+    )
     results = []
     for label, bump in (("create", False), ("unchanged", False), ("update", True)):
         t0 = time.perf_counter()

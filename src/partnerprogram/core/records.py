@@ -299,6 +299,8 @@ class _Pending:
 
 def _id_problem(name: str, value: str) -> str | None:
     """Why ``value`` cannot be an external id (``None``: it can)."""
+    if value.isprintable() and value == value.strip():
+        return None  # the common case, in C
     if any(unicodedata.category(c) == "Cc" for c in value):
         return (
             f"{name} contains a control character (tab, new line, NUL...): an id cannot hold one."
