@@ -44,7 +44,7 @@ import itertools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -313,12 +313,14 @@ def _id_problem(name: str, value: str) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Duplicate:
+    """A row repeating the key of an earlier row of the call (its reason is written once the
+    chunk knows whether that earlier row is kept)."""
+
     number: int
     key: tuple[str, ...]
     first: int
-    extra: list[str] = field(default_factory=list)
 
 
 class _Upsert:
