@@ -616,12 +616,14 @@ def test_removing_a_tier_makes_its_partners_move_down(small: ProgramDraft) -> No
     """The draft without Advanced (ready, premier): BETA (4 people, 3000 < 5000) and GAMMA
     (1500) were advanced under version 1 and are ready now: down, and the tables list the
     tiers premier, advanced, ready, none (advanced in its place of version 1)."""
+    requirement = "    advanced:\n" + SIM_V1.split("    advanced:\n")[1].split("    premier:\n")[0]
+    benefit = "  advanced:\n    - {key: mdf, kind: mdf, value: 1000, label: {en: MDF, fr: MDF}}\n"
     text = (
         SIM_V1.replace('version: "1"', 'version: "2"')
         .replace("tiers: [ready, advanced, premier]", "tiers: [ready, premier]")
-        .replace("    advanced:\n" + SIM_V1.split("    advanced:\n")[1].split("    premier:\n")[0], "")
-        .replace("  advanced:\n    - {key: mdf, kind: mdf, value: 1000, label: {en: MDF, fr: MDF}}\n", "")
-    )  # fmt: skip
+        .replace(requirement, "")
+        .replace(benefit, "")
+    )
     v1 = ProgramVersion.objects.get(program__key="sim", version="1")
     noadv = program_draft_save(name="noadv", yaml_text=text, actor="user:paula", based_on=v1)
     client = client_for(make_user("paula", "program_admin"))
@@ -633,3 +635,49 @@ def test_removing_a_tier_makes_its_partners_move_down(small: ProgramDraft) -> No
     ]
     distribution = _csv(client.get(f"{url}&export=distribution"))
     assert [r[0] for r in distribution[1:]] == ["premier", "advanced", "ready", "none"]
+
+
+@pytest.mark.django_db
+def test_per_track_tiers_of_the_previous_program_are_not_available(small: ProgramDraft) -> None:
+    """The previous program has an overall tier only: the per-track table shows "not
+    available" on its side (not zeros). The draft's side by hand: ALPHA, BETA premier; DELTA
+    advanced; GAMMA, EPSIL ready (ZETA is enrolled in no track)."""
+    client = client_for(make_user("paula", "program_admin"))
+    url = f"{RUN}?draft={small.pk}&on={ON}&against=previous"
+    html = client.get(url).content.decode()
+    assert "not available" in html
+    assert "Not available for" in html
+    rows = _csv(client.get(f"{url}&export=by_track&format=csv"))
+    assert rows == [
+        ["track", "tier", "partners_previous", "partners_2", "difference"],
+        ["solution_provider", "premier", "", "2", ""],
+        ["solution_provider", "advanced", "", "1", ""],
+        ["solution_provider", "ready", "", "2", ""],
+    ]
+
+
+@pytest.mark.django_db
+def test_score_component_values_show_points_against_minimum_points(small: ProgramDraft) -> None:
+    """Premier as a score: 2 points per certified person (minimum 8 points, total 8). BETA (4
+    people) moves up from advanced: 4 people earn 4 x 2 = 8.00 points, against a minimum of 8
+    points — never "4: — / 8" (people compared with points)."""
+    score = (
+        "    premier:\n"
+        "      id: people-score\n"
+        "      label: {en: People score, fr: Score des personnes}\n"
+        "      at_least: 8\n"
+        "      score:\n"
+        "        - {id: certified, label: {en: Certified people, fr: Personnes certifiées},\n"
+        "           metric: certified_people, points_each: 2, max_points: 20, min_points: 8}\n"
+        "benefits:"
+    )
+    premier = "    premier:\n" + SIM_V1.split("    premier:\n")[1].split("benefits:")[0]
+    text = SIM_V1.replace('version: "1"', 'version: "2"').replace(premier + "benefits:", score)
+    v1 = ProgramVersion.objects.get(program__key="sim", version="1")
+    draft = program_draft_save(name="score", yaml_text=text, actor="user:paula", based_on=v1)
+    client = client_for(make_user("paula", "program_admin"))
+    page = client.get(f"{RUN}?draft={draft.pk}&on={ON}&against=version:{v1.pk}")
+    html = " ".join(page.content.decode().split())
+    assert page.status_code == 200
+    beta = html.split('href="/console/partners/BETA/"')[1].split("</tr>")[0]
+    assert "<code>certified_people</code> = 4: — / → 8.00 points (min 8)" in beta

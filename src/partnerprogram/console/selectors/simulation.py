@@ -128,16 +128,17 @@ def simulation_version_get(*, pk: str | int | None) -> ProgramVersion | None:
 
 @dataclass(frozen=True)
 class TierCount:
-    """One tier on both sides: ``before`` (the other side), ``after`` (the draft)."""
+    """One tier on both sides: ``before`` (the other side; ``None`` when that side has no such
+    figure, e.g. per-track tiers of the previous program), ``after`` (the draft)."""
 
     key: str
     label: str
-    before: int
+    before: int | None
     after: int
 
     @property
-    def difference(self) -> int:
-        return self.after - self.before
+    def difference(self) -> int | None:
+        return None if self.before is None else self.after - self.before
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class TrackDistribution:
     track: str
     label: str
     rows: list[TierCount]
-    chart_before: BarChart
+    chart_before: BarChart | None  # None: the other side has no per-track tiers
     chart_after: BarChart
 
 
@@ -190,6 +191,14 @@ class CheckPair:
     met_before: bool | None
     threshold_after: Decimal | None
     met_after: bool | None
+    #: a score component (``comparator`` ``points``): the points the value earns on each side;
+    #: the thresholds are then minimum points, not values
+    points_before: Decimal | None = None
+    points_after: Decimal | None = None
+
+    @property
+    def is_points(self) -> bool:
+        return self.comparator == "points"
 
     @property
     def changed(self) -> bool:
@@ -320,6 +329,8 @@ def _checks(mover: Mover, before: str, after: str) -> list[CheckPair]:
                 met_before=b["met"] if b else None,
                 threshold_after=a["threshold"] if a else None,
                 met_after=a["met"] if a else None,
+                points_before=b.get("points") if b else None,
+                points_after=a.get("points") if a else None,
             )
         )
     return pairs
@@ -408,6 +419,9 @@ def simulation_compute(
         for t in tiers
     ]
     tracks = []
+    # the previous program (Partner.previous_tier) has an overall tier only: its per-track
+    # figures are "not available", never zeros
+    before_known = before in result.by_track
     for track in program.track_keys:
         b = result.by_track.get(before, {}).get(track, {})
         a = result.by_track.get(after, {}).get(track, {})
@@ -417,10 +431,15 @@ def simulation_compute(
                 track=track,
                 label=program.track_name(track, language),
                 rows=[
-                    TierCount(key=t, label=labels[t], before=b.get(t, 0), after=a.get(t, 0))
+                    TierCount(
+                        key=t,
+                        label=labels[t],
+                        before=b.get(t, 0) if before_known else None,
+                        after=a.get(t, 0),
+                    )
                     for t in shown
                 ],
-                chart_before=_bars(b, shown, labels),
+                chart_before=_bars(b, shown, labels) if before_known else None,
                 chart_after=_bars(a, shown, labels),
             )
         )
