@@ -58,11 +58,12 @@ def program_draft_save(
 
     ``name``: 1–120 characters, unique per program; ``actor``: ``user:<username>``. The program
     of the draft is the YAML's ``program`` key, which must already be published (a draft never
-    creates anything outside the drafts); an update cannot move a draft to another program. Side effects: one draft row written, one audit event (``drafted``).
+    creates anything outside the drafts); an update cannot move a draft to another program.
+    Side effects: one draft row written, one audit event (``drafted``).
 
     Raises ``ProgramError`` with every problem as ``(draft name, field_path, reason)`` — bad YAML,
-    an invalid program, an unknown program key, an empty or duplicate name, a text over ``MAX_DRAFT_CHARS`` — and then
-    stores nothing.
+    an invalid program, an unknown program key, an empty or duplicate name, a text over
+    ``MAX_DRAFT_CHARS`` — and then stores nothing.
     """
     name = (name or "").strip()
     source = f"draft {name!r}" if name else "draft"
