@@ -364,3 +364,33 @@ def test_a_target_about_no_partner_is_flagged() -> None:
     ]
     assert "concerns no partner" in result.message
     assert result.to_dict()["targets"][0]["concerns_no_partner"] is True
+
+
+def test_nice_rounding_keeps_the_same_partners_and_shows_the_exact_value() -> None:
+    """p6 (11 people) has EUR 959,234.56 of resale, p3 (8 people) 955,000. To get 2 Premier
+    the resale threshold falls from 1,000,000 to p6's 959,234.56 (found exactly). Rounded to
+    2 significant digits, 950,000 would also let p3 meet the resale check (a bigger change,
+    though the target still holds since p3 lacks people); 960,000 would shut p6 out. The
+    3-digit 959,000 keeps exactly the same partners: it is the suggestion, with the exact
+    value alongside."""
+    import dataclasses
+
+    from tests.simulation.calibration_fixtures import RESALE
+
+    base = inputs()
+    values = {pid: dict(v) for pid, v in base.values.items()}
+    values[6][RESALE] = Decimal("959234.56")
+    values[3][RESALE] = Decimal("955000")
+    program = draft_program()
+    result = calibrate(
+        program=program,
+        text=DRAFT,
+        source="tiny.yaml",
+        inputs=dataclasses.replace(base, values=values),
+        targets=[target_parse("at-least:2:premier", program=program)],
+        free=free_parse([PREMIER_RESALE], program=program),
+    )
+    [change] = result.changes
+    assert (change.new, change.exact) == (Decimal("959000"), Decimal("959234.56"))
+    assert result.to_dict()["changes"][0]["exact"] == 959234.56
+    assert (result.targets[0].after, result.targets[0].met_after) == (2, True)

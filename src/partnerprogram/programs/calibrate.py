@@ -823,6 +823,8 @@ class Change:
     old: Decimal
     new: Decimal
     unit: str
+    #: the value the search found before rounding to a nicer number (same partners meet it)
+    exact: Decimal | None = None
 
     @property
     def relative(self) -> Decimal:
@@ -922,6 +924,7 @@ class Calibration:
                     "label": c.label,
                     "old": num(c.old),
                     "new": num(c.new),
+                    "exact": num(c.exact if c.exact is not None else c.new),
                     "relative": round(float(c.relative), 4),
                 }
                 for c in self.changes
@@ -1433,22 +1436,25 @@ def _calibrate(
                     "free fewer thresholds for an exact search, or widen the bounds)"
                 )
     values: dict[str, Decimal] = {}
+    exact: dict[str, Decimal] = {}
     if assign is not None:
         for j, k in enumerate(assign):
             if k:
                 values[free[j].threshold.path] = search.candidates[j][k]
-        # nicer numbers when the targets still hold
+        # nicer numbers, only when exactly the same partners meet the check: the outcome is
+        # then the same (the targets hold, no partner more) and the change stays minimal — a
+        # rounding that lets more partners in (3,000,000 -> 2,196,448.52 rounded to 2,100,000:
+        # 12 Elite for a target of 10) is no rounding but a bigger change
         for j, f in enumerate(free):
             path = f.threshold.path
             if path not in values:
                 continue
+            exact[path] = values[path]
+            found_mask = search.masks[j][assign[j]]
             for nice in _nice_values(values[path], f):
                 data = model.data[search.slots[j]]
                 mask = data.masks([nice])[0]
-                masks = search.masks_for(assign)
-                masks[search.slots[j]] = mask
-                outcome = model.outcome(masks)
-                if all(model.measure(t, outcome, search.draft)[2] == 0 for t in targets):
+                if mask == found_mask:
                     search.candidates[j].append(nice)
                     search.masks[j].append(mask)
                     search.costs[j].append(_change_cost(nice, f.threshold.value))
@@ -1459,7 +1465,14 @@ def _calibrate(
     clock = time.perf_counter()
     by_path = {f.threshold.path: f.threshold for f in free}
     changes = [
-        Change(path, by_path[path].label, by_path[path].value, new, by_path[path].unit)
+        Change(
+            path,
+            by_path[path].label,
+            by_path[path].value,
+            new,
+            by_path[path].unit,
+            exact=exact.get(path) if exact.get(path) != new else None,
+        )
         for path, new in values.items()
     ]
     calibrated: Program | None = None

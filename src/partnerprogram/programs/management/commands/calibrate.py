@@ -219,13 +219,14 @@ class Command(BaseCommand):
             )
             lines.append(
                 to_table(
-                    ["path", "requirement", "old", "new", "change"],
+                    ["path", "requirement", "old", "new", "exact", "change"],
                     [
                         [
                             c.path,
                             c.label,
                             _num(c.old),
                             _num(c.new),
+                            _num(c.exact) if c.exact is not None else "",
                             f"{float(c.relative) * 100:+.1f} %",
                         ]
                         for c in result.changes
