@@ -77,7 +77,7 @@ def test_channel_manager_previews_and_applies_a_people_file(
     assert not Person.objects.filter(external_id="PER-BROWSER-1").exists()
 
     # apply the valid row
-    page.get_by_role("button", name="Apply the valid rows (1 rejected rows are left out)").click()
+    page.get_by_role("button", name="Apply the valid rows (1 rejected row is left out)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import result")
     expect(page.get_by_text("Import applied.")).to_be_visible()
     expect(page.get_by_text("Applied in one transaction.")).to_be_visible()
