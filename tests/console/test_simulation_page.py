@@ -13,6 +13,7 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -681,3 +682,56 @@ def test_score_component_values_show_points_against_minimum_points(small: Progra
     assert page.status_code == 200
     beta = html.split('href="/console/partners/BETA/"')[1].split("</tr>")[0]
     assert "<code>certified_people</code> = 4: — / → 8.00 points (min 8)" in beta
+
+
+@pytest.mark.django_db
+def test_calibration_and_binding_in_french_without_command_line_options(
+    small: ProgramDraft,
+) -> None:
+    client = client_for(make_user("paula", "program_admin"))
+    fr = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    base = f"{CALIBRATE}?draft={small.pk}&baseline=previous&on={ON}"
+    # an unknown threshold: the console's words in French, no "--free"/"--list-thresholds"
+    page = client.get(f"{base}&targets=at-least:2:premier&free=requirements.nope", **fr)
+    html = unescape(page.content.decode())
+    assert page.status_code == 400
+    assert "Seuil « requirements.nope » : ce seuil n'existe pas" in html
+    assert "--free" not in html and "--list-thresholds" not in html
+    page = client.get(f"{base}&targets=keep:elite", **fr)
+    assert page.status_code == 400
+    assert (
+        "Objectif « keep:elite » : niveau elite inconnu (niveaux : ready, advanced, premier)."
+        in (page.content.decode())
+    )
+    # the grammar hint: the syntax as is, the words in French
+    html = client.get(base, **fr).content.decode()
+    assert "chacune éventuellement suivie de @TRACK" in html
+    assert "each optionally" not in html
+
+
+@pytest.mark.django_db
+def test_score_labels_in_french_on_the_binding_table_and_thresholds(small: ProgramDraft) -> None:
+    """A score tier: the binding table and the list of thresholds use the program's French
+    labels and French words for the score's minimums."""
+    score = (
+        "    premier:\n"
+        "      id: people-score\n"
+        "      label: {en: People score, fr: Score des personnes}\n"
+        "      at_least: 8\n"
+        "      score:\n"
+        "        - {id: certified, label: {en: Certified people, fr: Personnes certifiées},\n"
+        "           metric: certified_people, points_each: 2, max_points: 20, min_points: 8}\n"
+        "benefits:"
+    )
+    premier = "    premier:\n" + SIM_V1.split("    premier:\n")[1].split("benefits:")[0]
+    text = SIM_V1.replace('version: "1"', 'version: "2"').replace(premier + "benefits:", score)
+    draft = program_draft_save(name="score", yaml_text=text, actor="user:paula")
+    client = client_for(make_user("paula", "program_admin"))
+    fr = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    html = client.get(f"{RUN}?draft={draft.pk}&on={ON}&against=previous", **fr).content.decode()
+    assert "Score des personnes : au moins 8 points" in html
+    assert "Personnes certifiées : minimum 8 points" in html
+    assert "at least 8 points" not in html and "min points" not in html
+    html = client.get(f"{CALIBRATE}?draft={draft.pk}", **fr).content.decode()
+    assert "Personnes certifiées (points minimum)" in html
+    assert "(minimum points)" not in html

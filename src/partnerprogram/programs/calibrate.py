@@ -36,6 +36,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 import yaml
+from django.utils.translation import gettext
 
 from partnerprogram.programs import rules
 from partnerprogram.programs.catalog import CATALOG
@@ -100,7 +101,12 @@ NICE_TOLERANCE = Decimal("0.05")
 
 class CalibrationError(ValueError):
     """Bad calibration input (a target, a free threshold, bounds, a baseline); the message names
-    the option, the value and the reason."""
+    the option, the value and the reason. ``plain``: the same for the console, naming its
+    fields instead of command-line options, in the active language."""
+
+    def __init__(self, message: str, *, plain: str | None = None) -> None:
+        super().__init__(message)
+        self.plain = plain if plain is not None else message
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -245,7 +251,8 @@ def _compile(
                     cmp,
                     minimum,
                     "points",
-                    f"{title}: {name}, {cname} (minimum points)",
+                    f"{title}: {name}, {cname} "
+                    + ("(points minimum)" if lang == "fr" else "(minimum points)"),
                     points,
                 )
             )
@@ -265,7 +272,12 @@ def _compile(
                     "at_least",
                     gdef.min_points,
                     "points",
-                    f"{title}: {name}, group {gname} (minimum points)",
+                    f"{title}: {name}, "
+                    + (
+                        f"groupe {gname} (points minimum)"
+                        if lang == "fr"
+                        else f"group {gname} (minimum points)"
+                    ),
                     group_points,
                 )
             )
@@ -395,18 +407,26 @@ def target_parse(text: str, *, program: Program) -> Target:
         if match:
             break
     if match is None:
-        raise CalibrationError(f"--target {text!r}: not understood (expected {TARGET_GRAMMAR})")
+        raise CalibrationError(
+            f"--target {text!r}: not understood (expected {TARGET_GRAMMAR})",
+            plain=gettext("Target “%(target)s”: not understood (see the grammar under the field).")
+            % {"target": text},
+        )
     groups = match.groupdict()
     track = groups.get("track") or groups.get("track2")
     if track is not None and track not in program.tracks:
         raise CalibrationError(
-            f"--target {text!r}: unknown track {track!r} (tracks: {', '.join(program.tracks)})"
+            f"--target {text!r}: unknown track {track!r} (tracks: {', '.join(program.tracks)})",
+            plain=gettext("Target “%(target)s”: unknown track %(track)s (tracks: %(tracks)s).")
+            % {"target": text, "track": track, "tracks": ", ".join(program.tracks)},
         )
     for key in ("tier", "meets"):
         tier = groups.get(key)
         if tier is not None and tier not in program.tier_keys:
             raise CalibrationError(
-                f"--target {text!r}: unknown tier {tier!r} (tiers: {', '.join(program.tier_keys)})"
+                f"--target {text!r}: unknown tier {tier!r} (tiers: {', '.join(program.tier_keys)})",
+                plain=gettext("Target “%(target)s”: unknown tier %(tier)s (tiers: %(tiers)s).")
+                % {"target": text, "tier": tier, "tiers": ", ".join(program.tier_keys)},
             )
     if form == 0:
         return Target("keep", raw, tier=groups["tier"], if_meets=groups["meets"], track=track)
@@ -425,11 +445,19 @@ def target_parse(text: str, *, program: Program) -> Target:
     limit = Decimal(groups["limit"])
     if groups["pct"]:
         if limit > 100:
-            raise CalibrationError(f"--target {text!r}: a share cannot exceed 100 %")
+            raise CalibrationError(
+                f"--target {text!r}: a share cannot exceed 100 %",
+                plain=gettext("Target “%(target)s”: a share cannot exceed 100 %%.")
+                % {"target": text},
+            )
         return Target("demoted_at_most", raw, share=limit / 100, track=track)
     if limit != limit.to_integral_value():
         raise CalibrationError(
-            f"--target {text!r}: a number of partners must be whole (or give a share: 5%)"
+            f"--target {text!r}: a number of partners must be whole (or give a share: 5%)",
+            plain=gettext(
+                "Target “%(target)s”: a number of partners must be whole (or give a share: 5%%)."
+            )
+            % {"target": text},
         )
     return Target("demoted_at_most", raw, count=int(limit), track=track)
 
@@ -467,7 +495,10 @@ def free_parse(
     ``max_thresholds`` (the message starts with "too many free thresholds").
     """
     if max_thresholds < 1:
-        raise CalibrationError(f"--max-thresholds {max_thresholds}: must be at least 1")
+        raise CalibrationError(
+            f"--max-thresholds {max_thresholds}: must be at least 1",
+            plain=gettext("The limit of thresholds to move must be at least 1."),
+        )
     by_path = {t.path: t for t in thresholds_list(program)}
     chosen: list[tuple[Threshold, Decimal | None, Decimal | None]] = []
     if not specs:
@@ -476,12 +507,19 @@ def free_parse(
             raise CalibrationError(
                 f"too many free thresholds: the draft has {len(chosen)} non-zero thresholds, "
                 f"above the limit of {max_thresholds}; name the ones to move with --free "
-                f"(see --list-thresholds) or raise --max-thresholds"
+                f"(see --list-thresholds) or raise --max-thresholds",
+                plain=gettext(
+                    "Too many thresholds to move: the draft has %(n)d, above the limit of "
+                    "%(max)d. List the ones the search may move (see “Thresholds of the draft”)."
+                )
+                % {"n": len(chosen), "max": max_thresholds},
             )
     elif len(specs) > max_thresholds:
         raise CalibrationError(
             f"too many free thresholds: {len(specs)} --free given, above the limit of "
-            f"{max_thresholds}; raise --max-thresholds"
+            f"{max_thresholds}; raise --max-thresholds",
+            plain=gettext("Too many thresholds to move: %(n)d listed, above the limit of %(max)d.")
+            % {"n": len(specs), "max": max_thresholds},
         )
     for spec in specs:
         path, sep, bounds = spec.strip().partition(":")
@@ -490,25 +528,50 @@ def free_parse(
             near = difflib.get_close_matches(path, list(by_path), n=3, cutoff=0.5)
             hint = f" (did you mean {', '.join(near)}?)" if near else ""
             raise CalibrationError(
-                f"--free {spec!r}: no threshold at {path!r}{hint}; list them with --list-thresholds"
+                f"--free {spec!r}: no threshold at {path!r}{hint}; "
+                "list them with --list-thresholds",
+                plain=gettext(
+                    "Threshold “%(spec)s”: no such threshold%(hint)s "
+                    "(see “Thresholds of the draft”)."
+                )
+                % {
+                    "spec": spec,
+                    "hint": (gettext(" (did you mean %(near)s?)") % {"near": ", ".join(near)})
+                    if near
+                    else "",
+                },
             )
         low = high = None
         if sep:
             m = re.fullmatch(r"\s*(-?[0-9_.]*)\s*\.\.\s*(-?[0-9_.]*)\s*", bounds)
             if not m or not (m.group(1) or m.group(2)):
-                raise CalibrationError(f"--free {spec!r}: bounds must read MIN..MAX (e.g. 5..10)")
+                raise CalibrationError(
+                    f"--free {spec!r}: bounds must read MIN..MAX (e.g. 5..10)",
+                    plain=gettext("Threshold “%(spec)s”: bounds must read MIN..MAX (e.g. 5..10).")
+                    % {"spec": spec},
+                )
             try:
                 low = Decimal(m.group(1).replace("_", "")) if m.group(1) else None
                 high = Decimal(m.group(2).replace("_", "")) if m.group(2) else None
             except ArithmeticError:
-                raise CalibrationError(f"--free {spec!r}: bounds must be numbers") from None
+                raise CalibrationError(
+                    f"--free {spec!r}: bounds must be numbers",
+                    plain=gettext("Threshold “%(spec)s”: bounds must be numbers.") % {"spec": spec},
+                ) from None
             if low is not None and high is not None and low > high:
-                raise CalibrationError(f"--free {spec!r}: MIN is above MAX")
+                raise CalibrationError(
+                    f"--free {spec!r}: MIN is above MAX",
+                    plain=gettext("Threshold “%(spec)s”: MIN is above MAX.") % {"spec": spec},
+                )
             if (low is not None and low > threshold.value) or (
                 high is not None and high < threshold.value
             ):
                 raise CalibrationError(
-                    f"--free {spec!r}: the range must include the draft's value {threshold.value}"
+                    f"--free {spec!r}: the range must include the draft's value {threshold.value}",
+                    plain=gettext(
+                        "Threshold “%(spec)s”: the range must include the draft's value %(value)s."
+                    )
+                    % {"spec": spec, "value": threshold.value},
                 )
         chosen.append((threshold, low, high))
     out: list[Free] = []
@@ -1602,7 +1665,9 @@ def calibration_inputs(
         if key != program.program or not version:
             raise CalibrationError(
                 f"--baseline {baseline!r}: give a version of {program.program} "
-                f"({program.program}/VERSION or VERSION), previous or standings"
+                f"({program.program}/VERSION or VERSION), previous or standings",
+                plain=gettext("Compare with “%(baseline)s”: not a version of %(program)s.")
+                % {"baseline": baseline, "program": program.program},
             )
         baseline = version
     if baseline not in ("previous", "standings"):
@@ -1611,7 +1676,11 @@ def calibration_inputs(
                 program_version_get(program=program.program, version=baseline)
             )
         except ProgramVersionNotFound as exc:
-            raise CalibrationError(f"--baseline {baseline!r}: {exc}") from None
+            raise CalibrationError(
+                f"--baseline {baseline!r}: {exc}",
+                plain=gettext("Compare with “%(baseline)s”: %(reason)s")
+                % {"baseline": baseline, "reason": exc},
+            ) from None
     snapshot = snapshot_take(programs=[program], as_of=as_of, known_at=known_at)
     population = snapshot.population(program)
     refs = sorted(program.metric_refs(), key=lambda r: r.key)

@@ -799,8 +799,10 @@ class Binding:
         return self.alone + self.together
 
 
-def _units(node: Node, base: str) -> list[tuple[str, Node | None, str]]:
-    """The top-level requirements of a tier: ``(path, node, label)``."""
+def _units(node: Node, base: str, lang: str = "en") -> list[tuple[str, Node | None, str]]:
+    """The top-level requirements of a tier: ``(path, node, label)``; labels in ``lang`` (the
+    program's own labels when it has them, the descriptions of score minimums translated)."""
+    fr = lang == "fr"
     if isinstance(node, AllNode | AnyNode | AtLeastNode):
         word = (
             "of"
@@ -808,39 +810,44 @@ def _units(node: Node, base: str) -> list[tuple[str, Node | None, str]]:
             else ("all" if isinstance(node, AllNode) else "any")
         )
         return [
-            (f"{base}.{word}[{i}]", child, _node_label(child, f"{word}[{i}]"))
+            (f"{base}.{word}[{i}]", child, _node_label(child, f"{word}[{i}]", lang))
             for i, child in enumerate(node.children)
         ]
     if isinstance(node, Score):
+        title = _node_label(node, "score", lang)
         units: list[tuple[str, Node | None, str]] = [
             (
                 f"{base}.at_least",
                 None,
-                f"{_node_label(node, 'score')}: at least {node.at_least} points",
+                f"{title} : au moins {node.at_least} points"
+                if fr
+                else f"{title}: at least {node.at_least} points",
             )
         ]
         for i, comp in enumerate(node.score):
             for minimum in ("min_points", "more_than_points"):
                 if getattr(comp, minimum) is not None:
-                    name = comp.label.get("en") if comp.label else (comp.id or comp.metric)
-                    units.append(
-                        (
-                            f"{base}.score[{i}].{minimum}",
-                            None,
-                            f"{name}: {minimum.replace('_', ' ')} {getattr(comp, minimum)}",
-                        )
-                    )
+                    name = comp.label.get(lang) if comp.label else (comp.id or comp.metric)
+                    value = getattr(comp, minimum)
+                    if fr:
+                        words = "minimum" if minimum == "min_points" else "plus de"
+                        text = f"{name} : {words} {value} points"
+                    else:
+                        text = f"{name}: {minimum.replace('_', ' ')} {value}"
+                    units.append((f"{base}.score[{i}].{minimum}", None, text))
         for name, group in node.groups.items():
             if group.min_points is not None:
                 units.append(
                     (
                         f"{base}.groups.{name}.min_points",
                         None,
-                        f"group {name}: min points {group.min_points}",
+                        f"groupe {name} : minimum {group.min_points} points"
+                        if fr
+                        else f"group {name}: min points {group.min_points}",
                     )
                 )
         return units
-    return [(base, node, _node_label(node, base))]
+    return [(base, node, _node_label(node, base, lang))]
 
 
 def _failed_units(node: Node, result: rules.NodeResult) -> tuple[list[int], bool]:
@@ -887,12 +894,14 @@ def binding_requirements(
     Nested nodes count as one requirement (their top-level ancestor). ``outcome`` must be
     ``tiers_assess(program=program, ...)`` on ``snapshot`` (its assessments are read: no
     re-evaluation). Rows follow the track order, then tiers lowest first, then the document.
+    Labels are in the active language (``django.utils.translation``).
     """
     if outcome.kind != "version" or outcome.program is not program:
         raise SimulationError("binding_requirements needs the outcome of tiers_assess(program)")
     population = snapshot.population(program)
     refs = sorted(program.metric_refs(), key=lambda r: r.key)
     cache: dict[int, Values] = {}
+    lang = _active_lang()  # labels in the active language (the program's French ones)
 
     def values_of(pid: int) -> Values:
         found = cache.get(pid)
@@ -911,7 +920,7 @@ def binding_requirements(
                     continue
                 rank = program.tier_rank(tier)
                 base = f"requirements.{track}.{tier}"
-                units = _units(node, base)
+                units = _units(node, base, lang)
                 gates: list[Gate] | None = None
                 required = 0
                 if isinstance(node, AllNode | AnyNode | AtLeastNode):

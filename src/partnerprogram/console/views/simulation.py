@@ -307,6 +307,28 @@ def _against_label(against: ProgramVersion | str) -> str:
     return _("the current standings")
 
 
+def _calibration_message(message: str) -> str:
+    """``Calibration.message`` in the active language, without command-line advice."""
+    known = {
+        "the draft already meets every target": _("The draft already meets every target."),
+        "the draft meets every target, but a target concerns no partner (see warnings)": _(
+            "The draft meets every target, but a target concerns no partner."
+        ),
+        "no combination of the free thresholds within their bounds meets the targets": _(
+            "No combination of the thresholds the search may move, within their bounds, meets "
+            "the targets."
+        ),
+    }
+    if message.startswith("the greedy search found no change"):
+        return str(
+            _(
+                "The search (a heuristic) found no change that meets the targets: list fewer "
+                "thresholds to move for an exact search, or widen their bounds."
+            )
+        )
+    return str(known.get(message, message))
+
+
 def _calibrate_data(request: HttpRequest, draft: ProgramDraft, program: Program) -> QueryDict:
     """The query string with defaults: baseline ``previous``, as of the draft's claim deadline
     (else today), relax only."""
@@ -329,7 +351,11 @@ def simulation_calibrate(request: HttpRequest) -> HttpResponseBase:
     admin may save the calibrated text as a new draft (a POST to the draft page). Reads only."""
     drafts = [row.draft for row in simulation_drafts()]
     versions = simulation_versions()
-    context: dict[str, Any] = {"can_edit": can_edit(request), "grammar": TARGET_GRAMMAR}
+    forms = TARGET_GRAMMAR.split(" — ")[0]  # the syntax itself is not translated
+    context: dict[str, Any] = {
+        "can_edit": can_edit(request),
+        "grammar": _("%(forms)s — each optionally followed by @TRACK") % {"forms": forms},
+    }
     draft = _draft_or_404(request.GET["draft"]) if request.GET.get("draft") else None
     context["draft"] = draft
     if draft is None:
@@ -361,7 +387,10 @@ def simulation_calibrate(request: HttpRequest) -> HttpResponseBase:
             free=form.lines("free"),
             direction=form.cleaned_data["direction"],
         )
-    except (CalibrationError, MissingRateError, ProgramError) as exc:
+    except CalibrationError as exc:
+        context["error"] = exc.plain  # the console's words, not the command's options
+        return render(request, "console/simulation/calibrate.html", context, status=400)
+    except (MissingRateError, ProgramError) as exc:
         context["error"] = str(exc)
         return render(request, "console/simulation/calibrate.html", context, status=400)
     result = page.calibration
@@ -388,6 +417,13 @@ def simulation_calibrate(request: HttpRequest) -> HttpResponseBase:
         {
             "page": page,
             "result": result,
+            "message": _calibration_message(result.message),
+            "warnings": [
+                _("Target “%(target)s” concerns no partner: it is met only because it is empty.")
+                % {"target": t.target}
+                for t in result.targets
+                if t.concerns_no_partner
+            ],
             "new_name": (_("%(name)s calibrated") % {"name": draft.name})[:120],
         }
     )
