@@ -735,3 +735,27 @@ def test_score_labels_in_french_on_the_binding_table_and_thresholds(small: Progr
     html = client.get(f"{CALIBRATE}?draft={draft.pk}", **fr).content.decode()
     assert "Personnes certifiées (points minimum)" in html
     assert "(minimum points)" not in html
+
+
+@pytest.mark.django_db
+def test_calibration_of_a_draft_with_too_many_thresholds_is_refused(small: ProgramDraft) -> None:
+    """Premier with 51 resale checks (EUR 1,000 .. 1,050) and advanced's 2: 53 non-zero
+    thresholds, above the 50 the search accepts unless they are listed."""
+    checks = "".join(
+        f"        - {{metric: resale_bookings, window: 12M, at_least: {1000 + i}}}\n"
+        for i in range(51)
+    )
+    premier = "    premier:\n" + SIM_V1.split("    premier:\n")[1].split("benefits:")[0]
+    text = SIM_V1.replace('version: "1"', 'version: "2"').replace(
+        premier, "    premier:\n      all:\n" + checks
+    )
+    draft = program_draft_save(name="many", yaml_text=text, actor="user:paula")
+    client = client_for(make_user("paula", "program_admin"))
+    base = f"{CALIBRATE}?draft={draft.pk}&baseline=previous&on={ON}&targets=at-least:1:premier"
+    page = client.get(base)
+    html = unescape(page.content.decode())
+    assert page.status_code == 400
+    assert "Too many thresholds to move: the draft has 53, above the limit of 50." in html
+    # listing a few is accepted
+    path = quote("requirements.solution_provider.premier.all[50].at_least")
+    assert client.get(f"{base}&free={path}").status_code == 200
