@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     home = tempfile.mkdtemp(prefix="pp_bench_imports_")
     _setup(args.database_url, home)
 
+    from partnerprogram.core.models import ExchangeRate
     from partnerprogram.imports.services import file_import
     from partnerprogram.partners.models import Partner
     from partnerprogram.sales.models import Customer
@@ -127,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     Customer.objects.bulk_create(
         [Customer(external_id=f"C{i:06d}", name=f"Customer {i}") for i in range(args.customers)],
         batch_size=1000,
+    )
+    # a quarter of the rows are in USD: a currency the engine cannot convert is rejected, so
+    # the rate is stored as it would be in production
+    ExchangeRate.objects.create(
+        currency="USD", base="EUR", rate=Decimal("0.92"), valid_from=date(2020, 1, 1)
     )
     path = Path(home) / f"bookings-{args.rows}.csv"
     t0 = time.perf_counter()
