@@ -11,7 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from partnerprogram.sales.models import Customer, Opportunity
-from tests.imports.conftest import SALESFORCE
+from tests.factories import PartnerFactory
+from tests.imports.conftest import FOCUS, SALESFORCE
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -94,3 +95,74 @@ def test_export_refuses_an_unknown_kind(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as refused:
         call_command("export", "deals", str(tmp_path / "x.csv"), stdout=StringIO())
     assert refused.value.returncode == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
+def test_focus_text_output_says_charge_rows_and_records() -> None:
+    # the sample's 1,000 charge rows are 3 providers in September 2024: 3 records; no partner
+    # has the billing account ids, so the 3 records are refused (docs/imports.md, focus)
+    code, text = _run("cloud_usage", str(FOCUS), "--mapping", "focus", "--dry-run")
+    assert code == 1
+    lines = text.splitlines()
+    assert lines[0].startswith("focus_sample.csv -> cloud_usage (mapping focus): 1,000 charge rows")
+    assert lines[0].endswith("-> 3 monthly records (per partner, month and provider)")
+    assert lines[1] == (
+        "  records: created 0, updated 0, unchanged 0, rejected 3 (dry run: nothing written)"
+    )
+    assert "charge rows rejected while reading" not in text  # every charge row was read
+    code, text = _run(
+        "cloud_usage", str(FOCUS), "--mapping", "focus", "--dry-run", "--format", "json"
+    )
+    report = json.loads(text)
+    assert (report["rows_read"], report["records"], report["records_rejected"]) == (1000, 3, 3)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
+def test_focus_text_output_for_a_ccsp_report() -> None:
+    PartnerFactory(external_id="CCSP-1")
+    code, text = _run(
+        "cloud_usage", str(FOCUS), "--mapping", "focus", "--dry-run", "--partner", "CCSP-1"
+    )
+    assert code == 0
+    assert "  records: created 3, updated 0, unchanged 0, rejected 0 (dry run" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
+def test_text_output_says_the_encoding_once() -> None:
+    # accountData.csv is Windows-1252 on 4 rows (tests/imports/test_salesforce.py)
+    code, text = _run("customers", str(SALESFORCE / "accountData.csv"), "--mapping", "salesforce")
+    assert code == 0
+    assert text.count("Windows-1252") == 2  # the file's encoding, and the rows read in it
+    assert "  encoding: Windows-1252, delimiter: comma (,)\n" in text
+    assert "cp1252" not in text
+    assert "note: encoding" not in text and "note: delimiter" not in text
+    # a generic-mapping report has no records/rows distinction
+    code, text = _run(
+        "customers",
+        str(SALESFORCE / "accountData.csv"),
+        "--mapping",
+        "salesforce",
+        "--format",
+        "json",
+    )
+    assert (json.loads(text)["records"], json.loads(text)["records_rejected"]) == (None, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
+def test_salesforce_timestamps_described_as_seen() -> None:
+    _code, text = _run(
+        "opportunities",
+        str(SALESFORCE / "opportunityData.csv"),
+        "--mapping",
+        "salesforce",
+        "--dry-run",
+    )
+    # opportunityData.csv's first CREATEDDATE is 2006-06-15T20:47:07.000Z (UTC, zone Z)
+    assert (
+        "  CREATEDDATE: dates read as ISO timestamps with a time zone, e.g. "
+        "2006-06-15T20:47:07.000Z; converted to Europe/Paris before taking the date\n"
+    ) in text

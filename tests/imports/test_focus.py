@@ -83,6 +83,8 @@ def test_unknown_billing_accounts_are_rejected_on_their_first_charge_row() -> No
     PartnerFactory(external_id=AWS)
     report = run_import("cloud_usage", FOCUS, mapping="focus")
     assert (report.created, report.rejected) == (1, 2)
+    # 3 records (one per provider, all September); the 2 unknown accounts' records refused
+    assert (report.records, report.records_rejected) == (3, 2)
     by_value = {e.value: (e.row, e.column) for e in report.errors}
     assert set(by_value) == {MICROSOFT, ORACLE}
     assert {column for _, column in by_value.values()} == {"BillingAccountId"}
@@ -132,6 +134,8 @@ def test_one_unit_sums_quantities_and_months_split_groups(write_csv) -> None:
     # September: 1.005 + 0.001 - 0.5 = 0.506 -> 0.51; 2 + 3.5 Hours (the credit has none)
     # October: row 5 only (row 6 is in EUR, row 7 has no date)
     assert (report.created, report.rejected) == (2, 2)
+    # 2 records (September, October) built; the 2 rejections are charge rows, no record
+    assert (report.records, report.records_rejected) == (2, 0)
     assert [(e.row, e.column) for e in report.errors] == [
         (6, "BillingCurrency"),
         (7, "ChargePeriodStart"),

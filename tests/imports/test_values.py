@@ -319,8 +319,9 @@ def test_column_formats_describe() -> None:
     }
     assert formats.describe() == {
         "CLOSEDATE": "dates read as dd/mm/yyyy",
-        "CREATEDDATE": "dates read as ISO timestamps (yyyy-mm-dd hh:mm:ss); timestamps with "
-        "a time zone converted to Europe/Paris before taking the date",
+        # the format actually seen, quoting the column's first timestamp as written
+        "CREATEDDATE": "dates read as ISO timestamps with a time zone, e.g. "
+        "2024-09-30T23:30:00Z; converted to Europe/Paris before taking the date",
         "Signed": "dates read as Excel serial day numbers (1900 date system) and ISO dates "
         "(yyyy-mm-dd)",
         "Amount": "numbers with decimal comma, thousands separators",

@@ -98,7 +98,10 @@ class ImportReport(UpsertReport):
     dates and numbers), ``notes`` (sentences: ignored columns, defaults), ``dry_run``,
     ``strict``, ``rows_read`` (data rows in the file), ``duration_s`` (wall seconds),
     ``run_id`` (the ``ImportRun``), ``options`` (the ``defaults`` given: ``--set``,
-    ``--partner``)."""
+    ``--partner``), and for mappings that sum several rows into one record (FOCUS: charge
+    rows -> monthly cloud usage records) ``records`` (records built from the rows) and
+    ``records_rejected`` (of those, refused by the upsert; ``rejected`` minus it = rows
+    rejected while reading); both ``None`` when every row is one record."""
 
     mapping: str = "generic"
     source: str = ""
@@ -114,11 +117,13 @@ class ImportReport(UpsertReport):
     duration_s: float = 0.0
     run_id: int | None = None
     options: dict[str, str] = field(default_factory=dict)
+    records: int | None = None
+    records_rejected: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready: the upsert report's keys then ``mapping, source, sha256, size_bytes,
         encoding, delimiter, column_formats, notes, dry_run, strict, rows_read, duration_s,
-        run_id, options``."""
+        run_id, options, records, records_rejected``."""
         data = super().as_dict()
         data.update(
             {
@@ -136,6 +141,8 @@ class ImportReport(UpsertReport):
                 "duration_s": round(self.duration_s, 3),
                 "run_id": self.run_id,
                 "options": dict(self.options),
+                "records": self.records,
+                "records_rejected": self.records_rejected,
             }
         )
         return data
@@ -433,4 +440,8 @@ def _run_table(
         strict=strict,
         rows_read=state["read"],
     )
+    records = getattr(bound, "records", None)
+    if records is not None:  # rows summed into records (FOCUS)
+        report.records = records
+        report.records_rejected = upserted.rejected
     return report

@@ -71,7 +71,7 @@ PROGRAM_TZ = ZoneInfo("Europe/Paris")
 #: Date format names returned by :func:`date_parse` -> how a report says them.
 DATE_FORMATS: dict[str, str] = {
     "iso": "ISO dates (yyyy-mm-dd)",
-    "iso-datetime": "ISO timestamps (yyyy-mm-dd hh:mm:ss)",
+    "iso-datetime": "ISO timestamps (yyyy-mm-dd hh:mm:ss or yyyy-mm-ddThh:mm:ss, a zone optional)",
     "iso-basic": "compact dates (yyyymmdd)",
     "dmy": "dd/mm/yyyy",
     "excel-serial": "Excel serial day numbers (1900 date system)",
@@ -411,6 +411,9 @@ class ColumnFormats:
         self.dot_thousands = dot_thousands
         self.formats: dict[str, list[str]] = {}
         self._zoned: set[str] = set()
+        self._unzoned: set[str] = set()
+        #: column -> its first ISO timestamp as the file writes it (the report quotes it)
+        self._timestamp_example: dict[str, str] = {}
         self._numbers: dict[str, _NumberStyle] = {}
 
     def date(self, column: str, text: str) -> date:
@@ -419,8 +422,9 @@ class ColumnFormats:
         seen = self.formats.setdefault(column, [])
         if name not in seen:
             seen.append(name)
-        if zoned:
-            self._zoned.add(column)
+        if name == "iso-datetime":
+            (self._zoned if zoned else self._unzoned).add(column)
+            self._timestamp_example.setdefault(column, text.strip())
         return day
 
     def decimal(self, column: str, text: str) -> Decimal:
@@ -455,18 +459,32 @@ class ColumnFormats:
                 style.features.append(feature)
         return number.value
 
+    def _timestamps_said(self, column: str) -> str:
+        """How a column's ISO timestamps are said: with or without a zone, and the first one
+        as the file writes it (``ISO timestamps with a time zone, e.g.
+        2006-06-15T20:47:07.000Z``)."""
+        if column in self._zoned and column in self._unzoned:
+            kind = "ISO timestamps, some with a time zone"
+        elif column in self._zoned:
+            kind = "ISO timestamps with a time zone"
+        else:
+            kind = "ISO timestamps without a time zone"
+        return f"{kind}, e.g. {self._timestamp_example[column]}"
+
     def describe(self) -> dict[str, str]:
         """Column -> how it was read, e.g. ``"dates read as dd/mm/yyyy"``,
         ``"numbers with decimal comma, thousands separators"``. Columns read only as plain
         integers say ``"plain numbers"``."""
         described: dict[str, str] = {}
         for column, names in self.formats.items():
-            sentence = "dates read as " + " and ".join(DATE_FORMATS[name] for name in names)
+            read = [
+                self._timestamps_said(column) if name == "iso-datetime" else DATE_FORMATS[name]
+                for name in names
+            ]
+            sentence = "dates read as " + " and ".join(read)
             if column in self._zoned:
-                sentence += (
-                    f"; timestamps with a time zone converted to {self.tz.key} before "
-                    "taking the date"
-                )
+                which = "those with a zone " if column in self._unzoned else ""
+                sentence += f"; {which}converted to {self.tz.key} before taking the date"
             described[column] = sentence
         for column, style in self._numbers.items():
             features = ", ".join(style.features) or "plain numbers"

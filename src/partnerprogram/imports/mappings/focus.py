@@ -112,6 +112,8 @@ class FocusBound(BoundMapping):
                 self.col[c] = header[header_key(c)]
         self.formats = formats
         self.partner = partner
+        #: cloud usage records the charge rows were summed into (known once rows() is consumed)
+        self.records = 0
         self.columns_used = {
             "partner": self.col["BillingAccountId"] if partner is None else "--partner",
             "month": self.col["ChargePeriodStart"],
@@ -218,6 +220,7 @@ class FocusBound(BoundMapping):
                     group.quantity_without_unit = True
                 else:
                     group.units.add(unit)
+        self.records = len(groups)
         for (account, month, product_line), group in groups.items():
             if len(group.units) == 1 and not group.quantity_without_unit:
                 quantity, unit_name = group.quantity, next(iter(group.units))

@@ -139,19 +139,42 @@ class Command(BaseCommand):
             mode = "applied"
         else:
             mode = "strict: rows rejected, nothing applied"
-        lines = [
-            f"{report.source} -> {report.kind} (mapping {report.mapping}): "
-            f"{report.rows_read:,} rows read in {report.duration_s:.1f} s",
-            f"  created {report.created:,}, updated {report.updated:,}, "
-            f"unchanged {report.unchanged:,}, rejected {report.rejected:,} ({mode})",
-        ]
-        read = f"  encoding {report.encoding or '?'}"
-        if report.delimiter:
-            read += f", delimiter {report.delimiter!r}"
-        lines.append(read)
+        counts = (
+            f"created {report.created:,}, updated {report.updated:,}, "
+            f"unchanged {report.unchanged:,}"
+        )
+        if report.records is None:
+            lines = [
+                f"{report.source} -> {report.kind} (mapping {report.mapping}): "
+                f"{report.rows_read:,} rows read in {report.duration_s:.1f} s",
+                f"  {counts}, rejected {report.rejected:,} ({mode})",
+            ]
+        else:  # FOCUS: charge rows summed into monthly records; counts are records
+            rows_rejected = report.rejected - (report.records_rejected or 0)
+            lines = [
+                f"{report.source} -> {report.kind} (mapping {report.mapping}): "
+                f"{report.rows_read:,} charge rows read in {report.duration_s:.1f} s "
+                f"-> {report.records:,} monthly records (per partner, month and provider)",
+                f"  records: {counts}, rejected {report.records_rejected or 0:,} ({mode})",
+            ]
+            if rows_rejected:
+                lines.append(
+                    f"  charge rows rejected while reading (in no record): {rows_rejected:,}"
+                )
+        # the reader's notes say the encoding and delimiter in words: one line, said once
+        said = [n for n in report.notes if n.startswith(("encoding: ", "delimiter: "))]
+        if said:
+            lines.append("  " + ", ".join(said))
+        else:
+            read = f"  encoding: {report.encoding or '?'}"
+            if report.delimiter:
+                read += f", delimiter: {report.delimiter!r}"
+            lines.append(read)
         for column, described in report.column_formats.items():
             lines.append(f"  {column}: {described}")
         for note in report.notes:
+            if note in said or (report.records is not None and note.startswith("charge rows")):
+                continue  # said above
             lines.append(f"  note: {note}")
         if report.errors:
             lines.append(f"rejected ({len(report.errors):,} errors):")
