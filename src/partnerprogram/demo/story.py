@@ -20,8 +20,9 @@ from partnerprogram.programs.selectors import program_version_get
 @dataclass(frozen=True)
 class StoryVersion:
     """One version's outcome: ``by_tier`` counts, previous top-tier partners that keep it
-    (``kept``, of which ``grandfathered``) and those that fall (``fallen``: external id, name,
-    new tier, what they miss in words)."""
+    (``kept``, of which ``grandfathered``) and those that fall (``fallen``: ``external_id``,
+    ``name``, new ``tier``, ``missing``: what they miss in words for ``missing_for``, the tier
+    just above the new one — not necessarily the tier they fell from)."""
 
     version: str
     by_tier: dict[str, int]
@@ -49,6 +50,7 @@ def _story_version(evaluation: Evaluation, *, top: str, lang: str) -> StoryVersi
                 "name": row.name,
                 "tier": result.tier,
                 "missing": [s.text.get(lang) for s in gap.shortfalls] if gap else [],
+                "missing_for": gap.tier if gap else None,
             }
         )
     return StoryVersion(

@@ -893,7 +893,8 @@ def binding_requirements(
 
     Nested nodes count as one requirement (their top-level ancestor). ``outcome`` must be
     ``tiers_assess(program=program, ...)`` on ``snapshot`` (its assessments are read: no
-    re-evaluation). Rows follow the track order, then tiers lowest first, then the document.
+    re-evaluation). Rows follow the track order (tracks not in effect on the date last), then
+    tiers lowest first, then the document.
     Labels are in the active language (``django.utils.translation``).
     """
     if outcome.kind != "version" or outcome.program is not program:
@@ -965,7 +966,8 @@ def binding_requirements(
                     )
                     for i, (path, _node, label) in enumerate(units)
                 )
-    return rows
+    # tracks not in effect on the date last: their rows are all zero (still listed, marked)
+    return sorted(rows, key=lambda b: not b.track_active)
 
 
 # --------------------------------------------------------------------------- benefit cost
@@ -1132,7 +1134,9 @@ class SimulationResult:
         return self.cost[after].total - self.cost[before].total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (Decimals kept: ``core.cli_output.to_json`` writes them as numbers)."""
+        """JSON-ready (Decimals kept: ``core.cli_output.to_json`` writes them as numbers; the
+        requirements' and checks' ``value``/``threshold``/``missing``/``points`` without a
+        fractional part as ints: ``7``, not ``7.0``)."""
         before, after = self.labels
         return {
             "draft": {
@@ -1164,13 +1168,24 @@ class SimulationResult:
                             "path": r.path,
                             "label": r.label,
                             "text": r.text,
-                            "value": r.value,
-                            "threshold": r.threshold,
-                            "missing": r.missing,
+                            "value": _whole(r.value),
+                            "threshold": _whole(r.threshold),
+                            "missing": _whole(r.missing),
                         }
                         for r in m.reasons
                     ],
-                    "values": m.values,
+                    "values": None
+                    if m.values is None
+                    else {
+                        side: [
+                            {
+                                k: _whole(v) if k in ("value", "threshold", "points") else v
+                                for k, v in check.items()
+                            }
+                            for check in checks
+                        ]
+                        for side, checks in m.values.items()
+                    },
                 }
                 for m in self.movers
             ],
@@ -1205,6 +1220,14 @@ class SimulationResult:
                 "difference": self.cost_difference,
             },
         }
+
+
+def _whole(value: Any) -> Any:
+    """A Decimal with no fractional part as an int (``7`` rather than ``7.0`` in JSON); other
+    values unchanged."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 def _reasons_for(
@@ -1362,10 +1385,32 @@ def _values_under(outcome: Outcome, pid: int, tier: str) -> list[dict[str, Any]]
     if assessment is None or tier not in outcome.program.tier_keys:
         return []
     out = []
+    lang = _active_lang()
     for track, result in assessment.tracks.items():
+        root = outcome.program.requirements.get(track, {}).get(tier)
         for item in _checks(result.tier_result(tier).requirement):
-            out.append({"track": track, **item})
+            label = _check_label(root, item["path"], lang) if root is not None else item["path"]
+            out.append({"track": track, "label": label, **item})
     return out
+
+
+def _check_label(root: Node, path: str, lang: str) -> str:
+    """The label of the check at ``path`` (relative to the tier: ``all[0]``, ``score[1]``,
+    ``score`` for a score's total at the root) in ``lang``: the program's label, else a
+    component's id or metric, else the comparison described; ``path`` when none is found."""
+    node: Any = root
+    tokens = [] if path in ("", "score") else _path_tokens(path)
+    for token in tokens:
+        try:
+            node = node[token] if isinstance(token, int) else getattr(node, token)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return path or "score"
+    label = getattr(node, "label", None)
+    if label is not None:
+        return str(label.get(lang))
+    if isinstance(node, Comparison | Score):
+        return _node_label(node, path, lang)
+    return str(getattr(node, "id", None) or getattr(node, "metric", None) or path or "score")
 
 
 def _distribution(outcome: Outcome, pids: Sequence[int], tiers: Sequence[str]) -> dict[str, int]:

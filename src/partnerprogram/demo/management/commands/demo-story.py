@@ -100,8 +100,9 @@ class Command(BaseCommand):
             )
             for f in v.fallen:
                 missing = "; ".join(f["missing"]) or "-"
+                gap = f", for {f['missing_for']}" if f.get("missing_for") else ""
                 out.append(
-                    f"  - {f['name']} ({f['external_id']}) -> {f['tier'] or 'none'}: {missing}"
+                    f"  - {f['name']} ({f['external_id']}) -> {f['tier'] or 'none'}{gap}: {missing}"
                 )
         out += [
             "",

@@ -59,9 +59,11 @@ def _signed(value: int | Decimal) -> str:
 
 
 def _why(mover: Mover, after: str) -> str:
-    """The requirements that move a partner, in words: ``2026.1: 4 more certified people``."""
+    """The requirements that move a partner, in words, naming the tier the gap is measured
+    against: ``2026.1, for premier: 4 more certified people``."""
     if mover.reasons:
-        text = f"{mover.reasons[0].side}: " + "; ".join(r.text for r in mover.reasons)
+        first = mover.reasons[0]
+        text = f"{first.side}, for {first.tier}: " + "; ".join(r.text for r in mover.reasons)
         return text + (f" (grandfathered under {after})" if mover.grandfathered else "")
     if mover.grandfathered:
         return f"grandfathered under {after}"
@@ -71,11 +73,13 @@ def _why(mover: Mover, after: str) -> str:
 
 
 def _needs(check: dict[str, Any]) -> str:
-    """A check's requirement in words: ``at least 10``, ``28 points (min 16)``."""
+    """What a check needs, in words: ``at least 10``, ``at least 85 points`` (a score's total),
+    ``min 16 points`` (a score component; ``-`` without a minimum)."""
     if check["comparator"] == "points":
         minimum = check["threshold"]
-        return f"{check['points']} points" + (f" (min {minimum})" if minimum is not None else "")
-    return f"{check['comparator'].replace('_', ' ')} {check['threshold']}"
+        return "-" if minimum is None else f"min {minimum} points"
+    unit = " points" if check["metric"] == "points" else ""
+    return f"{check['comparator'].replace('_', ' ')} {check['threshold']}{unit}"
 
 
 def simulation_tables(result: SimulationResult) -> list[Table]:
@@ -153,8 +157,10 @@ def simulation_tables(result: SimulationResult) -> list[Table]:
                         side,
                         c["track"],
                         c["path"],
+                        c.get("label") or c["path"] or "score",
                         c["metric"],
                         c["value"],
+                        c.get("points"),
                         _needs(c),
                         c["met"],
                     ]
@@ -168,8 +174,10 @@ def simulation_tables(result: SimulationResult) -> list[Table]:
                 "version",
                 "track",
                 "path",
+                "requirement",
                 "metric",
                 "value",
+                "points",
                 "needs",
                 "met",
             ],
@@ -505,9 +513,17 @@ class Command(BaseCommand):
                 partners.append(row[0])
         values = [r for r in tables["values"][1] if r[0] in per_move[r[1]]]
         if values:
+            if result.against.kind == "version":
+                title = "Values under both versions"
+            else:
+                nothing = {
+                    "previous": "the previous program has no requirements",
+                    "standings": "the standings have no requirements",
+                }.get(result.against.kind, f"{before} has no requirements")
+                title = f"Values under {after} ({nothing})"
             out += [
-                f"Values under both versions (the first {detail} of each move; --format json or "
-                "csv for more)",
+                f"{title}; the first {detail} of each move (--format json or csv for more); "
+                "points: a score component's points earned",
                 to_table(
                     [
                         "partner",
@@ -516,6 +532,7 @@ class Command(BaseCommand):
                         "track",
                         "requirement",
                         "value",
+                        "points",
                         "needs",
                         "met",
                     ],
@@ -525,10 +542,11 @@ class Command(BaseCommand):
                             r[1],
                             r[2],
                             r[3],
-                            r[4] or "score",
-                            "" if r[6] is None else r[6],
-                            r[7],
-                            "yes" if r[8] else "no",
+                            r[5],
+                            "" if r[7] is None else r[7],
+                            "" if r[8] is None else r[8],
+                            r[9],
+                            "yes" if r[10] else "no",
                         ]
                         for r in values
                     ],
