@@ -1,6 +1,7 @@
 # partnerprogram — developer and newcomer entry points.
 #   make demo       set up, load the French reference data and program versions, evaluate,
 #                   print the summary, serve http://127.0.0.1:8000 and print the demo logins
+#                   (another address: make demo HOST=127.0.0.1:8777)
 #   make reference  the same without serving (non-interactive)
 #   make test       the test suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL),
 #                   without the browser journeys
@@ -45,7 +46,7 @@ reference: install
 	$(PP) evaluate --program pex-fr --as-of $(TODAY) --format csv --output $(VAR)/evaluation-$(TODAY).csv
 
 demo: reference
-	$(PP) demo-accounts
+	$(PP) demo-accounts --base-url http://$(HOST)
 	$(PP) runserver $(HOST)
 
 serve: install
