@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils.encoding import escape_uri_path
 
 from tests.api.conftest import World, auth
 
@@ -17,7 +18,7 @@ def _problem(response, status: int) -> dict:
     assert set(body) == KEYS
     assert body["status"] == status
     assert body["type"].startswith("urn:partnerprogram:problem:")
-    assert body["instance"] == response.wsgi_request.path
+    assert body["instance"] == escape_uri_path(response.wsgi_request.path)
     return body
 
 

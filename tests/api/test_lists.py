@@ -118,25 +118,27 @@ def _queries(client, path: str, token: str) -> int:
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/v1/partners",
-        "/api/v1/customers",
-        "/api/v1/people",
-        "/api/v1/credentials",
-        "/api/v1/opportunities",
-        "/api/v1/involvements",
-        "/api/v1/deal-registrations",
-        "/api/v1/bookings",
-        "/api/v1/cloud-usage",
-        "/api/v1/certifications",
+        # partners, customers and certifications have no partner filter (an unknown
+        # parameter is a 400): their whole list, a page of up to 500
+        "/api/v1/partners?limit=500",
+        "/api/v1/customers?limit=500",
+        "/api/v1/people?partner=P-A1",
+        "/api/v1/credentials?partner=P-A1",
+        "/api/v1/opportunities?partner=P-A1",
+        "/api/v1/involvements?partner=P-A1",
+        "/api/v1/deal-registrations?partner=P-A1",
+        "/api/v1/bookings?partner=P-A1",
+        "/api/v1/cloud-usage?partner=P-A1",
+        "/api/v1/certifications?limit=500",
     ],
 )
 def test_query_budget_same_for_1_and_20_rows(client, world: World, path: str) -> None:
     from tests.api import test_lists_data
 
     client.get("/api/v1/me", **auth(world.vendor_token))  # last_used_at written once
-    one = _queries(client, path + "?partner=P-A1", world.vendor_token)
+    one = _queries(client, path, world.vendor_token)
     test_lists_data.grow(world, 19)
-    twenty = _queries(client, path + "?partner=P-A1", world.vendor_token)
+    twenty = _queries(client, path, world.vendor_token)
     assert one == twenty
 
 

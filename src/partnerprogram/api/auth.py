@@ -9,10 +9,17 @@
   ``Authorization`` header is judged on it alone.
 
 Anything else is a 401 problem with ``WWW-Authenticate: Bearer``.
+
+Checks that must come before ninja validates the parameters and the body (a partner on a
+vendor-only operation: 403; an unknown query parameter on a list: 400) run as part of the
+authentication (ninja authenticates first): ``api_auth(vendor_only=..., query_parameters=...)``
+gives an operation's ``auth`` list, the same two schemes (same names in the OpenAPI document)
+with those checks run on the principal found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -60,16 +67,69 @@ def vendor_required(request: HttpRequest) -> Principal:
     return principal
 
 
-class BearerToken(HttpBearer):
+#: a check run on the principal once authenticated, before any parameter or body is read:
+#: raises ``ApiProblem`` to refuse the request
+PrincipalCheck = Callable[[HttpRequest, Principal], None]
+
+
+def vendor_only(request: HttpRequest, principal: Principal) -> None:
+    """A ``PrincipalCheck``: a partner principal gets a 403 problem (vendor-only operation),
+    before the body is validated or anything looked up."""
+    if not principal.is_vendor:
+        raise ApiProblem(403, "only the vendor may do this; a partner token may not")
+
+
+def query_parameters_known(accepted: Collection[str]) -> PrincipalCheck:
+    """A ``PrincipalCheck`` refusing query parameters outside ``accepted`` (a misspelt filter
+    would otherwise be ignored and the whole list returned): a 400 problem naming each unknown
+    parameter (``errors``: ``[{parameter, detail}]``) and listing the accepted ones."""
+    names = sorted(accepted)
+
+    def check(request: HttpRequest, principal: Principal) -> None:
+        unknown = sorted(set(request.GET) - set(names))
+        if not unknown:
+            return
+        listed = ", ".join(names)
+        raise ApiProblem(
+            400,
+            f"unknown query parameter(s): {', '.join(unknown)}; accepted: {listed}",
+            slug="unknown-parameter",
+            errors=[
+                {"parameter": name, "detail": f"unknown query parameter {name}; accepted: {listed}"}
+                for name in unknown
+            ],
+        )
+
+    return check
+
+
+class _Checked:
+    """Runs the ``checks`` on the principal an authentication found."""
+
+    checks: Sequence[PrincipalCheck] = ()
+
+    def checked(self, request: HttpRequest, principal: Principal | None) -> Principal | None:
+        if principal is not None:
+            for check in self.checks:
+                check(request, principal)
+        return principal
+
+
+class BearerToken(_Checked, HttpBearer):
     """``Authorization: Bearer <token>`` against stored token hashes. Another scheme is not
-    this authentication (None: a 401 in the end); the header's value is never logged."""
+    this authentication (None: a 401 in the end); the header's value is never logged.
+    ``checks`` run on the principal found (see the module)."""
+
+    def __init__(self, checks: Sequence[PrincipalCheck] = ()) -> None:
+        super().__init__()
+        self.checks = tuple(checks)
 
     def __call__(self, request: HttpRequest) -> Principal | None:
         value = request.headers.get("Authorization") or ""
         scheme, _, token = value.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return self.authenticate(request, token)
+        return self.checked(request, self.authenticate(request, token))
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         record = api_token_authenticate(token=token.strip())
@@ -87,13 +147,18 @@ class BearerToken(HttpBearer):
         return Principal(partner=record.partner, actor=f"token:{record.prefix}", token=record)
 
 
-class SessionMembership(APIKeyCookie):
-    """The signed-in user's membership; unsafe methods checked against CSRF (403 problem)."""
+class SessionMembership(_Checked, APIKeyCookie):
+    """The signed-in user's membership; unsafe methods checked against CSRF (403 problem).
+    ``checks`` run on the principal found (see the module)."""
 
     param_name = "sessionid"
 
-    def __init__(self) -> None:
+    def __init__(self, checks: Sequence[PrincipalCheck] = ()) -> None:
         super().__init__(csrf=False)  # checked below, after the user is known
+        self.checks = tuple(checks)
+
+    def __call__(self, request: HttpRequest) -> Principal | None:
+        return self.checked(request, super().__call__(request))
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         if request.headers.get("Authorization"):
@@ -109,3 +174,17 @@ class SessionMembership(APIKeyCookie):
             raise ApiProblem(403, "CSRF check failed: send the X-CSRFToken header")
         partner = membership.partner if membership.is_partner else None
         return Principal(partner=partner, actor=f"user:{user.get_username()}")
+
+
+def api_auth(
+    *, vendor: bool = False, query_parameters: Collection[str] | None = None
+) -> list[HttpBearer | APIKeyCookie]:
+    """The ``auth`` of an operation: a bearer token, else the session, then the checks:
+    ``vendor`` (a partner principal: 403) and ``query_parameters`` (the accepted query
+    parameters of a list: any other is a 400). Both run before ninja validates anything."""
+    checks: list[PrincipalCheck] = []
+    if vendor:
+        checks.append(vendor_only)
+    if query_parameters is not None:
+        checks.append(query_parameters_known(query_parameters))
+    return [BearerToken(checks), SessionMembership(checks)]

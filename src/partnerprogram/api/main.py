@@ -39,13 +39,15 @@ partner; a partner token only its own data (another partner's object is a 404). 
 own session also works (unsafe methods need the `X-CSRFToken` header).
 
 **Lists**: `limit` (1-500), `offset`, `ordering` (`-` for descending), filters, and
-`format=csv|xlsx` for the whole filtered list as a download.
+`format=csv|xlsx` for the whole filtered list as a download. Any other query parameter is a
+400 problem naming it and listing the accepted ones (a misspelt filter is never ignored).
 
 **Writes** are upserts by external id, idempotent: `PUT /<kind>/{key}` for one row,
 `POST /<kind>/bulk` with `{"items": [...]}` for up to 10,000 rows, applied all or nothing.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`), with `errors:
-[{pointer, detail}]` pointing at the offending value (`/items/3/amount`).
+[{pointer, detail}]` pointing at the offending value (`/items/3/amount`). A partner token on a
+vendor-only operation is a 403 before the parameters or the body are validated.
 """
 
 
@@ -125,7 +127,7 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _ERROR_STATUSES = {
-    "400": "Bad request (body not JSON)",
+    "400": "Bad request (body not JSON, or an unknown query parameter on a list)",
     "401": "No valid token (WWW-Authenticate: Bearer)",
     "403": "Not allowed for this principal (or CSRF check failed)",
     "404": "Not found among the records the principal can see",

@@ -2,7 +2,8 @@
 
 Every error response is ``{type, title, status, detail, instance, errors}``: ``type`` a URN
 naming the problem (``urn:partnerprogram:problem:<slug>``), ``title`` the HTTP reason,
-``detail`` a sentence, ``instance`` the request path, ``errors`` a list of
+``detail`` a sentence, ``instance`` the request path as a URI reference (percent-encoded:
+``/api/v1/customers/%20ACME%20``), ``errors`` a list of
 ``{pointer, detail}`` (``pointer`` a JSON pointer into the request body, such as
 ``/items/3/amount``) or ``{parameter, detail}`` (a query or path parameter). Tracebacks are
 never sent: a 500 says only that the error was logged.
@@ -17,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.encoding import escape_uri_path
 from ninja import Schema
 from pydantic import Field
 
@@ -42,7 +44,7 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-    instance: str = Field(description="the request path")
+    instance: str = Field(description="the request path (a percent-encoded URI reference)")
     errors: list[ProblemError] = Field(default_factory=list)
 
 
@@ -105,7 +107,7 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        "instance": escape_uri_path(request.path),
         "errors": [{k: v for k, v in e.items() if v is not None} for e in errors],
     }
     response = HttpResponse(
@@ -126,7 +128,7 @@ def validation_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for error in errors:
         loc = list(error.get("loc", ()))
-        msg = str(error.get("msg", "invalid value"))
+        msg = _message(error)
         source = loc[0] if loc else "body"
         if source == "body":
             path = loc[2:] if len(loc) >= 2 else []
@@ -135,6 +137,20 @@ def validation_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             name = ".".join(str(p) for p in loc[1:]) or str(source)
             out.append({"parameter": name, "detail": f"{source} parameter {name}: {msg}"})
     return out
+
+
+def _message(error: dict[str, Any]) -> str:
+    """pydantic's message, but bounds said plainly: ``must be 0 or more`` rather than
+    ``Input should be greater than or equal to 0``."""
+    kind = error.get("type", "")
+    bound = (error.get("ctx") or {}).get(
+        {"greater_than_equal": "ge", "less_than_equal": "le"}.get(kind, "")
+    )
+    if bound is not None and kind == "greater_than_equal":
+        return f"must be {bound} or more"
+    if bound is not None and kind == "less_than_equal":
+        return f"must be {bound} or less"
+    return str(error.get("msg", "invalid value"))
 
 
 def error_summary(errors: Sequence[dict[str, Any]], limit: int = 3) -> str:

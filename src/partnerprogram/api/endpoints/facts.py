@@ -20,7 +20,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field, create_model
 
 from partnerprogram.api import selectors
-from partnerprogram.api.auth import Principal, principal_of
+from partnerprogram.api.auth import Principal, api_auth, principal_of
 from partnerprogram.api.listing import (
     ListSpec,
     list_export,
@@ -388,6 +388,7 @@ def _register(resource: Resource) -> None:
         ["GET"],
         list_view,
         response={200: page_cls},
+        auth=api_auth(query_parameters=query_cls.model_fields),
         tags=[tag],
         operation_id=f"{name}_list",
         summary=f"List {tag}",
@@ -395,6 +396,9 @@ def _register(resource: Resource) -> None:
 
     spec = KINDS[resource.kind]
     bulk_cls = bulk_schema(resource.kind)
+    # a kind only the vendor writes: a partner principal is refused (403) before the body is
+    # validated, so it never learns the vendor's schema from a 422
+    write_auth = api_auth(vendor=not spec.partner_writable)
 
     def bulk_view(
         request: HttpRequest,
@@ -427,6 +431,7 @@ def _register(resource: Resource) -> None:
         ["POST"],
         bulk_view,
         response={200: BulkReportOut},
+        auth=write_auth,
         tags=[tag],
         operation_id=f"{name}_bulk",
         summary=f"Upsert {tag} in bulk",
@@ -508,6 +513,7 @@ def _register(resource: Resource) -> None:
         ["PUT"],
         put_view,
         response={200: upsert_cls},
+        auth=write_auth,
         tags=[tag],
         operation_id=f"{name}_put",
         summary=f"Upsert one {spec.label}",

@@ -14,7 +14,7 @@ from ninja import Path, Query, Router, Status
 from pydantic import Field
 
 from partnerprogram.api import selectors
-from partnerprogram.api.auth import principal_of, vendor_required
+from partnerprogram.api.auth import api_auth, principal_of, vendor_required
 from partnerprogram.api.listing import (
     ListSpec,
     list_export,
@@ -95,6 +95,7 @@ VersionsQuery = query_schema(VERSIONS)
 @router.get(
     "/program-versions",
     response=page_schema(ProgramVersionOut),
+    auth=api_auth(query_parameters=VersionsQuery.model_fields),
     tags=["program versions"],
     operation_id="program_versions_list",
     summary="List program versions",
@@ -148,6 +149,7 @@ RunsQuery = query_schema(RUNS)
 @router.get(
     "/evaluation-runs",
     response=page_schema(EvaluationRunOut),
+    auth=api_auth(vendor=True, query_parameters=RunsQuery.model_fields),
     tags=["evaluation runs"],
     operation_id="evaluation_runs_list",
     summary="List evaluation runs (vendor)",
@@ -162,6 +164,7 @@ def evaluation_runs_list(request: HttpRequest, query: Query[RunsQuery]) -> Any: 
 @router.get(
     "/evaluation-runs/{run_id}",
     response=EvaluationRunOut,
+    auth=api_auth(vendor=True),
     tags=["evaluation runs"],
     operation_id="evaluation_runs_get",
     summary="One evaluation run (vendor)",
@@ -178,6 +181,7 @@ def evaluation_runs_get(request: HttpRequest, run_id: int = Path(..., ge=1, le=I
 @router.post(
     "/evaluation-runs",
     response={201: EvaluationRunOut},
+    auth=api_auth(vendor=True),
     tags=["evaluation runs"],
     operation_id="evaluation_runs_create",
     summary="Evaluate every partner (vendor)",
@@ -236,6 +240,7 @@ class AssessmentsQuery(query_schema(ASSESSMENTS)):  # type: ignore[misc]
 @router.get(
     "/assessments",
     response=page_schema(AssessmentOut),
+    auth=api_auth(query_parameters=AssessmentsQuery.model_fields),
     tags=["assessments"],
     operation_id="assessments_list",
     summary="List assessments of the latest run",
@@ -317,6 +322,7 @@ def _in_effect(qs: QuerySet[Any], on: date) -> QuerySet[Any]:
 @router.get(
     "/standings",
     response=page_schema(StandingOut),
+    auth=api_auth(query_parameters=StandingsQuery.model_fields),
     tags=["standings"],
     operation_id="standings_list",
     summary="List standings in effect on a date",
@@ -342,6 +348,7 @@ def standings_list(request: HttpRequest, query: Query[StandingsQuery]) -> Any:
     response=DealRegistrationOut,
     tags=["deal registrations"],
     operation_id="deal_registrations_decide",
+    auth=api_auth(vendor=True),
     summary="Approve or reject a submitted deal registration (vendor)",
 )
 def deal_registrations_decide(
