@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -12,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from partnerprogram.console.programs import program_view
 from partnerprogram.console.selectors.dashboard import dashboard_compute
 from partnerprogram.core.models import ExchangeRate
+from partnerprogram.programs.services import program_versions_load
 from partnerprogram.standings.models import Standing
-from tests.console.conftest import TODAY, World, client_for
+from tests.console.conftest import PROGRAM, TODAY, World, client_for
 from tests.factories import (
     BookingFactory,
     PartnerFactory,
@@ -47,11 +49,17 @@ def test_dashboard_figures_by_hand(world: World) -> None:
         ("advanced", 1),
         ("ready", 0),
     ]
+    # the rows add up to the partners shown: DELTA (suspended, in the KPI population) holds
+    # no standing; OMEGA is terminated, outside both. 3 with a standing + 1 = 4 = kpis.partners
+    assert (dist.partners, dist.no_standing, dist.total) == (3, 1, 4)
+    assert [c.fraction for c in dist.overall] == [Decimal("0.5"), Decimal("0.25"), Decimal(0)]
+    assert dist.no_standing_fraction == Decimal("0.25")
     by_track = {t.track: [(c.key, c.count) for c in t.tiers] for t in dist.by_track}
     assert by_track == {
         "consulting": [("premier", 0), ("advanced", 1), ("ready", 0)],
         "solution_provider": [("premier", 2), ("advanced", 0), ("ready", 0)],
     }
+    assert {t.opens_on for t in dist.by_track} == {None}  # both tracks open on 2026-07-01
 
     # three claims pending; BETA (assessed advanced, claims premier) and GAMMA (assessed ready,
     # claims advanced) are at risk; ALPHA (assessed premier) is not
@@ -89,6 +97,39 @@ def test_dashboard_page_shows_the_figures_localized(world: World) -> None:
     assert 'y1="' in text
     for chunk in text.split('y1="')[1:]:
         assert "," not in chunk.split('"')[0]
+
+
+@pytest.mark.django_db
+def test_dashboard_page_rows_add_up_and_a_track_not_open_says_when(
+    world: World, tmp_path: Path
+) -> None:
+    # version 2 (from 2026-10-01) adds a cloud track opening on 2027-01-01
+    path = tmp_path / "cons-2.yaml"
+    path.write_text(
+        PROGRAM.replace('version: "1"', 'version: "2"')
+        .replace("effective_from: 2026-07-01", "effective_from: 2026-10-01")
+        .replace(
+            "  consulting: {name: {en: Consulting, fr: Conseil}}\n",
+            "  consulting: {name: {en: Consulting, fr: Conseil}}\n"
+            "  ccsp: {name: {en: Cloud service provider}, effective_from: 2027-01-01}\n",
+        ),
+        encoding="utf-8",
+    )
+    program_versions_load(paths=[path])
+    data = dashboard_compute(on=TODAY, program=program_view(on=TODAY))
+    tracks = {t.track: (t.partners, t.opens_on) for t in data.distribution.by_track}
+    assert tracks["ccsp"] == (0, date(2027, 1, 1))
+    assert tracks["consulting"] == (1, None)
+
+    html = client_for(world.carol).get("/console/?on=2026-10-15").content.decode()
+    assert "track opens 2027-01-01" in html
+    # Partners by tier: premier 2 (50.0%), advanced 1 (25.0%), ready 0, no standing 1 (25.0%),
+    # total 4 = the "Partners" figure
+    assert "No standing" in html
+    no_standing_row = html.split("(not assessed yet", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">1</td><td class="num">25.0%</td>' in no_standing_row
+    total_row = html.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    assert '<td class="num">4</td><td class="num">100.0%</td>' in total_row
 
 
 @pytest.mark.django_db

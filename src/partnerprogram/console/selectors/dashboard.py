@@ -6,6 +6,11 @@
   (``standings.selectors.standing_summary``, overall and per track of the program). When no
   standing is in effect (before the first baseline), the latest finished evaluation run of the
   program with ``as_of`` on or before the date (its stored summary); ``source`` says which.
+  The standings source also counts the partners of the KPI population (not merged, not
+  terminated) **without a standing** in effect (not assessed yet, or only in a track that is
+  not open yet): ``no_standing``; ``total`` = the tier rows + ``no_standing``, and the shares
+  are over ``total``, so the rows add up to the partners shown. A track not open on the date
+  says from when (``opens_on``) instead of showing zeros.
 - **Indirect share over time**: ``reports.trends.indirect_share_monthly`` (24 monthly points,
   trailing 12 months each) against ``INDIRECT_SHARE_GOAL``.
 - **Claims pending** and **partners at risk before the deadline**: ``selectors.risk``.
@@ -20,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from partnerprogram.console.charts import BarChart, LineChart, bar_chart, line_chart
 from partnerprogram.console.programs import ProgramView
@@ -37,6 +43,8 @@ from partnerprogram.standings.models import Claim
 from partnerprogram.standings.selectors import standing_summary
 
 NONE = "none"
+#: the chart bar of the partners without a standing in effect
+NO_STANDING = "no_standing"
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,17 @@ class TrackDistribution:
     label: str
     partners: int
     tiers: tuple[TierCount, ...]
+    #: the track's effective_from when it is not open yet on the date shown, else None
+    opens_on: date | None = None
 
 
 @dataclass(frozen=True)
 class Distribution:
     """``source``: ``standings`` (in effect on ``on``), ``evaluation`` (run ``run`` as of
-    ``as_of``) or ``""`` (nothing to show)."""
+    ``as_of``) or ``""`` (nothing to show). ``partners``: partners holding a standing (or
+    evaluated); ``no_standing``: partners of the KPI population without one (standings
+    source only); ``total`` = ``partners`` + ``no_standing``, what the ``fraction`` of the
+    ``overall`` rows and ``no_standing_fraction`` are shares of."""
 
     source: str
     overall: tuple[TierCount, ...] = ()
@@ -67,6 +80,13 @@ class Distribution:
     run: int | None = None
     as_of: date | None = None
     chart: BarChart | None = None
+    no_standing: int = 0
+    no_standing_fraction: Decimal | None = None
+
+    @property
+    def total(self) -> int:
+        """Every partner shown: with a tier row, or without a standing."""
+        return self.partners + self.no_standing
 
 
 @dataclass(frozen=True)
@@ -105,9 +125,11 @@ def _tier_keys(program: ProgramView, *by_tiers: dict[str, int]) -> list[str]:
 
 
 def _tier_counts(
-    by_tier: dict[str, int], program: ProgramView, keys: list[str]
+    by_tier: dict[str, int], program: ProgramView, keys: list[str], *, extra: int = 0
 ) -> tuple[TierCount, ...]:
-    total = sum(by_tier.get(k, 0) for k in keys)
+    """One row per key; fractions over the rows' sum plus ``extra`` (partners without a
+    standing, shown in a row of their own)."""
+    total = sum(by_tier.get(k, 0) for k in keys) + extra
     return tuple(
         TierCount(
             key=k,
@@ -122,14 +144,23 @@ def _tier_counts(
 def distribution_on(*, on: date, program: ProgramView) -> Distribution:
     """Tier distribution overall and per track (see the module): from the standings in effect
     on ``on``, else from the latest evaluation run. About two queries per track."""
-    overall = standing_summary(on=on, program=program.key)
+    overall = standing_summary(on=on, program=program.key, listed=True)  # same one query
     if overall["partners"]:
         summaries = {
             track: standing_summary(on=on, program=program.key, track=track)
             for track in program.definition.track_keys
         }
         keys = _tier_keys(program, overall["by_tier"], *(s["by_tier"] for s in summaries.values()))
-        counts = _tier_counts(overall["by_tier"], program, keys)
+        with_standing = {row["partner"] for row in overall["standings"]}
+        no_standing = sum(
+            1 for external_id in _population_external_ids() if external_id not in with_standing
+        )
+        total = overall["partners"] + no_standing
+        counts = _tier_counts(overall["by_tier"], program, keys, extra=no_standing)
+        bars = [(c.key, c.label, c.count) for c in counts]
+        if no_standing:
+            bars.append((NO_STANDING, gettext("No standing"), no_standing))
+        definition = program.definition
         return Distribution(
             source="standings",
             overall=counts,
@@ -139,11 +170,18 @@ def distribution_on(*, on: date, program: ProgramView) -> Distribution:
                     label=program.track_label(track),
                     partners=summary["partners"],
                     tiers=_tier_counts(summary["by_tier"], program, keys),
+                    opens_on=(
+                        None
+                        if definition.track_active(track, on)
+                        else definition.tracks[track].effective_from
+                    ),
                 )
                 for track, summary in summaries.items()
             ),
             partners=overall["partners"],
-            chart=bar_chart([(c.key, c.label, c.count) for c in counts]),
+            chart=bar_chart(bars),
+            no_standing=no_standing,
+            no_standing_fraction=Decimal(no_standing) / Decimal(total) if total else None,
         )
     run = (
         EvaluationRun.objects.filter(
@@ -178,6 +216,15 @@ def distribution_on(*, on: date, program: ProgramView) -> Distribution:
         run=run.pk,
         as_of=run.as_of,
         chart=bar_chart([(c.key, c.label, c.count) for c in counts]),
+    )
+
+
+def _population_external_ids() -> list[str]:
+    """External ids of the partners the KPIs count (not merged, not terminated). One query."""
+    return list(
+        Partner.objects.filter(merged_into__isnull=True)
+        .exclude(status=Partner.Status.TERMINATED)
+        .values_list("external_id", flat=True)
     )
 
 
