@@ -42,6 +42,24 @@ def test_partner_on_a_vendor_only_write_is_403_before_the_body(
     assert response.json() == {**FORBIDDEN, "instance": path}
 
 
+def test_partner_session_on_a_vendor_only_write_is_403_too(client, world: World) -> None:
+    from django.contrib.auth import get_user_model
+
+    from partnerprogram.accounts.models import Membership
+
+    user = get_user_model().objects.create_user("alpine-admin", password="x-pass-2026")
+    Membership.objects.create(user=user, role="partner_admin", partner=world.a)
+    client.force_login(user)  # the test client skips CSRF: the vendor check answers
+    response = client.post(
+        "/api/v1/bookings/bulk", {"items": [{"amount": "-1"}]}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == FORBIDDEN["detail"]
+    # and an unknown parameter of a list is a 400 for the session too
+    assert client.get("/api/v1/people?partnr=P-A1").status_code == 400
+    assert client.get("/api/v1/people?partner=P-A1").json()["count"] == 1
+
+
 def test_partner_on_vendor_only_reads_is_403_before_the_parameters(client, world: World) -> None:
     # limit=0 is invalid (1-500) and bogus unknown: the 403 still comes first
     for path in ("/api/v1/evaluation-runs?limit=0&bogus=1", "/api/v1/evaluation-runs/1"):
@@ -223,6 +241,31 @@ def test_stage_1_schema_errors_hide_unknown_references(client, world: World) -> 
         "detail": "1 invalid value(s): /items/1/amount: must be 0 or more",
         "instance": "/api/v1/bookings/bulk",
         "errors": [{"pointer": "/items/1/amount", "detail": "must be 0 or more"}],
+    }
+
+
+def test_stage_2_the_docs_example(client, world: World) -> None:
+    # docs/api.md: the stage-1 request with the amount corrected to 5
+    items = [
+        _booking("BK-1", "CUS-A1", "100.00"),
+        _booking("BK-2", "CUS-A1", "5"),
+        _booking("BK-3", "NOPE", "5"),
+    ]
+    response = client.post(
+        "/api/v1/bookings/bulk",
+        {"items": items},
+        content_type="application/json",
+        **auth(world.vendor_token),
+    )
+    assert response.status_code == 422
+    unknown = "Unknown customer: no customer has this external id. (value: 'NOPE')"
+    assert response.json() == {
+        "type": "urn:partnerprogram:problem:rows-rejected",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": f"nothing was written: 1 invalid value(s): /items/2/customer: {unknown}",
+        "instance": "/api/v1/bookings/bulk",
+        "errors": [{"pointer": "/items/2/customer", "detail": unknown}],
     }
 
 
