@@ -4,7 +4,7 @@ written)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from io import StringIO
 from typing import Any
 
@@ -351,3 +351,44 @@ def test_a_freeze_that_is_over_shows_as_qualified(v1: None, partners: dict[str, 
     assert summary["by_status"] == {"grandfathered": 1, "qualified": 3}
     frozen = cmd_json("standing", "--summary", "--program", PROGRAM, "--on", "2027-12-31")
     assert frozen["by_status"] == {"frozen": 3, "grandfathered": 1}
+
+
+@pytest.mark.django_db
+def test_baseline_text_says_what_was_written(v1: None, partners: dict[str, Partner]) -> None:
+    # C (solution provider, previous tier premier) is the only partner with a previous tier:
+    # 1 overall + 1 solution_provider standing = 2; A, A2, D have none; E is only in the
+    # ccsp track, not open on 2026-07-01
+    text = cmd("standing", "baseline", "--program", PROGRAM)
+    lines = text.splitlines()
+    assert lines[1] == "  standings written: 2 (1 partner × overall + one track each)"
+    assert "  no previous tier (no standing until a claim or the settlement): 3 partners" in lines
+    assert "{" not in text  # no raw dict
+    table = lines[lines.index("") + 1 :]
+    assert table[0].split() == ["tier", "partners"]
+    assert [row.split() for row in table[2:]] == [
+        ["premier", "1"],
+        ["advanced", "0"],
+        ["ready", "0"],
+        ["total", "1"],
+    ]
+    # run again: nothing written, the 1 (partner, track) pair left alone, no table
+    again = cmd("standing", "baseline", "--program", PROGRAM)
+    assert again.splitlines()[1] == "  standings written: 0"
+    assert "  left alone (already had a standing): 1 partner-track pair" in again.splitlines()
+    assert "premier" not in again
+
+
+@pytest.mark.django_db
+def test_baseline_text_for_a_partner_in_two_tracks(v1: None, partners: dict[str, Partner]) -> None:
+    from tests.factories import TrackEnrolmentFactory
+
+    TrackEnrolmentFactory(partner=partners["C"], track="consulting", enrolled_on=date(2024, 1, 1))
+    # C premier in solution_provider and consulting: 2 track standings + 1 overall = 3
+    text = cmd("standing", "baseline", "--program", PROGRAM)
+    assert text.splitlines()[1] == (
+        "  standings written: 3 (1 overall, one per partner, + 2 per track: 1 partner, some "
+        "in several tracks)"
+    )
+    assert "track standings" in text  # the table counts track standings, not partners
+    # the JSON stays as it was
+    assert cmd_json("standing", "baseline", "--program", PROGRAM)["written"] == 0

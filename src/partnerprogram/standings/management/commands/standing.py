@@ -54,6 +54,56 @@ from partnerprogram.standings.services.common import partner_get, program_at
 from partnerprogram.standings.services.refresh import standings_refresh
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 partner``, ``421 partners`` (thousands separated)."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _baseline_text(program: str, result: dict[str, Any]) -> str:
+    """The baseline's result in sentences and a tier table. ``by_tier`` counts track
+    standings (one per partner and track), ``written`` adds one overall standing per partner
+    (``standings_baseline``): written = track standings + overall standings."""
+    track_rows = sum(result["by_tier"].values())
+    overall_rows = result["written"] - track_rows
+    partners = result["partners"]
+    if not result["written"]:
+        written = "standings written: 0"
+    elif track_rows == partners == overall_rows:
+        written = (
+            f"standings written: {result['written']:,} ({_count(partners, 'partner')} × overall + "
+            "one track each)"
+        )
+    else:
+        written = (
+            f"standings written: {result['written']:,} ({overall_rows:,} overall, one per "
+            f"partner, + {track_rows:,} per track: {_count(partners, 'partner')}, some in several "
+            "tracks)"
+        )
+    lines = [
+        f"Baseline of {program} on {result['on']} (version {result['version']}): the tiers "
+        "held under the previous program",
+        f"  {written}",
+    ]
+    if result["skipped_existing"]:
+        lines.append(
+            "  left alone (already had a standing): "
+            f"{_count(result['skipped_existing'], 'partner-track pair')}"
+        )
+    if result["no_previous_tier"]:
+        lines.append(
+            f"  no previous tier (no standing until a claim or the settlement): "
+            f"{_count(result['no_previous_tier'], 'partner')}"
+        )
+    lines.append("  (partners only in tracks not open on that date get no standing)")
+    if not track_rows:
+        return "\n".join(lines) + "\n"
+    heading = "partners" if track_rows == partners else "track standings"
+    lines.append("")
+    rows: list[list[Any]] = [[t, n] for t, n in result["by_tier"].items()]
+    lines.append(to_table(["tier", heading], [*rows, ["total", track_rows]]))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def _track_known(program: str, track: str, on: date, *, what: str = "standing") -> None:
     """Refuse a track unknown to the version in force on ``on`` (when one is)."""
     try:
@@ -105,7 +155,7 @@ class Command(BaseCommand):
                         start, zone=zone, simulate=False, what=f"standing baseline of {program}"
                     )
             result = run(lambda: standings_baseline(program=program, on=start)).to_dict()
-            self._out(options, result, self._kv(f"baseline of {program}", result))
+            self._out(options, result, _baseline_text(program, result))
             return
         if action == "refresh":
             if not options["on"]:
