@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import HttpResponseBase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from partnerprogram.audit.models import AuditEvent
@@ -101,6 +102,11 @@ def test_program_admin_starts_a_draft_from_a_version_and_saves_it(world: World) 
     assert "<td>2</td>" in html  # version "2" in the YAML
     assert "version 1" in html
     assert "paula" in html
+    # one format for dates and times on the page: ISO (the draft page's "Y-m-d H:i")
+    local = timezone.localtime
+    assert f"<td>{local(draft.updated_at):%Y-%m-%d %H:%M} <small>" in html
+    assert f"<td>2026-07-01</td><td>{local(version.loaded_at):%Y-%m-%d %H:%M}</td>" in html
+    assert "p.m." not in html and "a.m." not in html and "July" not in html
 
 
 @pytest.mark.django_db
@@ -407,6 +413,11 @@ def test_run_against_the_published_version_counts_as_by_hand(small: ProgramDraft
         ("GAMMA", "advanced", "ready", "down"),
         ("DELTA", "ready", "advanced", "up"),
     ]
+    # the reasons name the tier they are measured against: BETA's under version 1 for Premier
+    # (3,000 of the 5,000 resale), GAMMA's under the draft for Advanced (1,500 of 2,000)
+    assert movers[1][8].startswith("for Premier: Resale: ")
+    assert movers[2][8].startswith("for Advanced: Resale: ")
+    assert "For Premier:" in html
     assert movers[1][7] == "requirements.solution_provider.premier.all[1]"  # BETA: resale
     assert movers[2][7] == "requirements.solution_provider.advanced.all[1]"  # GAMMA: resale
     assert movers[3][7] == "requirements.solution_provider.advanced.all[0]"  # DELTA: certified
@@ -418,6 +429,52 @@ def test_run_against_the_published_version_counts_as_by_hand(small: ProgramDraft
         ["ready", "Ready", 2, 2, 0],
         ["none", "No tier", 1, 1, 0],
     ]
+
+
+@pytest.mark.django_db
+def test_run_defaults_to_the_version_in_force_like_the_command(
+    small: ProgramDraft, tmp_path: Path
+) -> None:
+    """The draft is based on version 1; version 1.5 (premier resale 2,500 as in the draft) is
+    in force from 2026-09-01. Without ``against`` the page compares with the version in force
+    on the date, as ``partnerprogram simulate`` without ``--against``, and offers version 1.
+
+    By hand against 1.5 (SMALL): ALPHA, BETA premier on both sides; GAMMA advanced -> ready
+    (1500 < 2000); DELTA ready -> advanced (1 >= 1, 2000 >= 2000): 2 movers. Against version 1
+    (as of 2026-08-01, when 1 is in force): BETA also moves (3000 < 5000): 3 movers."""
+    path = tmp_path / "sim-1.5.yaml"
+    path.write_text(
+        SIM_V1.replace('version: "1"', 'version: "1.5"')
+        .replace("effective_from: 2026-01-01", "effective_from: 2026-09-01")
+        .replace("window: 12M, at_least: 5000}", "window: 12M, at_least: 2500}"),
+        encoding="utf-8",
+    )
+    program_versions_load(paths=[path])
+    v1 = ProgramVersion.objects.get(program__key="sim", version="1")
+    v15 = ProgramVersion.objects.get(program__key="sim", version="1.5")
+    client = client_for(make_user("paula", "program_admin"))
+    html = unescape(client.get(f"{RUN}?draft={small.pk}&on={ON}").content.decode())
+    assert "against version 1.5." in html
+    assert "as of 2026-10-15: the draft" in html  # ISO, as the other simulation pages
+    cells = _cells(html)
+    assert (cells[("premier", "premier")], cells[("advanced", "premier")]) == (2, 0)  # BETA stays
+    assert (cells[("advanced", "ready")], cells[("ready", "advanced")]) == (1, 1)
+    assert f'<option value="version:{v15.pk}" selected>' in html
+    assert "By default the draft is compared with version 1.5, the version in force on " in html
+    assert "2026-10-15" in html
+    assert "The draft was started from version 1" in html
+    assert f"against=version%3A{v1.pk}" in html  # the link to compare with version 1
+    assert "Compare with version 1 (the draft's source)" in html
+    # following it: version 1 chosen, a link back to the version in force
+    html = unescape(
+        client.get(f"{RUN}?draft={small.pk}&on={ON}&against=version:{v1.pk}").content.decode()
+    )
+    assert "against version 1." in html and "Compare with version 1.5 (in force)" in html
+    # on a date version 1 is in force, it is the default and nothing else is offered
+    html = unescape(client.get(f"{RUN}?draft={small.pk}&on=2026-08-01").content.decode())
+    assert "against version 1." in html
+    assert "the version in force on 2026-08-01" in html
+    assert "The draft was started from" not in html
 
 
 @pytest.mark.django_db

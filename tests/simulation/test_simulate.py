@@ -24,6 +24,7 @@ partner is at least ready; I, enrolled nowhere, has no tier.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -405,6 +406,31 @@ def test_command_json(published: Program, draft_file: Path, population: dict[str
     )
     assert data["benefit_cost"]["difference"] == -12500
     assert data["draft"]["source"] == str(draft_file)
+    # B: 2 certified people, the draft's gold needs 3: 1 missing, written as whole numbers
+    # (2, not 2.0), in the requirements and in the values; a resale amount keeps its cents
+    b = next(m for m in data["movers"] if m["partner"] == "B")
+    [reason] = b["requirements"]
+    assert (reason["tier"], reason["value"], reason["threshold"], reason["missing"]) == (
+        "gold",
+        2,
+        3,
+        1,
+    )
+    assert all(type(reason[k]) is int for k in ("value", "threshold", "missing"))
+    people = next(c for c in b["values"]["2"] if c["path"] == "all[0]")
+    assert (people["label"], people["value"], people["threshold"]) == ("Certified people", 2, 3)
+    assert type(people["value"]) is int and type(people["threshold"]) is int
+
+
+def test_to_json_whole_decimals() -> None:
+    from partnerprogram.programs.simulate import _whole
+
+    assert [_whole(v) for v in (Decimal("7.0"), Decimal("10"), Decimal("0.50"), None)] == [
+        7,
+        10,
+        Decimal("0.50"),
+        None,
+    ]
 
 
 def test_command_table_and_default_against(
@@ -415,6 +441,37 @@ def test_command_table_and_default_against(
     assert "against 1 as of 2026-12-31: 9 partners" in text
     assert "Binding requirements of 2" in text
     assert "B" in text and "1 more certified person" in text
+    # the reason names the tier it is measured against (B falls from gold under the draft "2")
+    assert "2, for gold: 1 more certified person" in text
+    # values under both versions, by label: B's 2 people need 2 under 1 (met), 3 under 2
+    values = text.split("Values under both versions")[1].split("Cost of")[0]
+    assert re.search(
+        r"B\s+gold->ready\s+1\s+resell\s+Certified people\s+2\s+at least 2\s+yes", values
+    )
+    assert re.search(
+        r"B\s+gold->ready\s+2\s+resell\s+Certified people\s+2\s+at least 3\s+no", values
+    )
+    assert "all[0]" not in values
+
+
+def test_command_values_against_previous_are_the_drafts_only(
+    published: Program, draft_file: Path, population: dict[str, object]
+) -> None:
+    text = _run("--draft", str(draft_file), "--against", "previous", "--as-of", "2026-12-31")
+    assert "Values under both versions" not in text
+    assert "Values under 2 (the previous program has no requirements)" in text
+
+
+def test_needs_of_a_score_component_and_total() -> None:
+    from partnerprogram.programs.management.commands.simulate import _needs
+
+    # a component: its points earned go in their own column; "needs" is its minimum
+    component = {"comparator": "points", "metric": "certified_people", "threshold": Decimal(16)}
+    assert _needs(component) == "min 16 points"
+    assert _needs({**component, "threshold": None}) == "-"
+    total = {"comparator": "at_least", "metric": "points", "threshold": Decimal(85)}
+    assert _needs(total) == "at least 85 points"
+    assert _needs({"comparator": "at_least", "metric": "x", "threshold": 10}) == "at least 10"
 
 
 def test_command_sensitivity(draft_file: Path, population: dict[str, object]) -> None:
@@ -778,3 +835,5 @@ def test_command_table_marks_a_track_not_in_effect(
     # both resell gold requirements listed and marked; consult's unmarked
     assert binding.count("resell (not in effect)") == 2
     assert "consult (not in effect)" not in binding and "consult " in binding
+    # resell comes first in the file, but not in effect: its rows after consult's
+    assert binding.index("resell (not in effect)") > binding.rindex("consult ")

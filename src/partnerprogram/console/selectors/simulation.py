@@ -213,10 +213,18 @@ class MoverRow:
     before_label: str
     after_label: str
     checks: list[CheckPair]
+    #: the display name of the tier the reasons are measured against (the tier a partner
+    #: moving down fell from, the tier a partner moving up reached); "" without reasons
+    reason_tier_label: str = ""
 
     @property
     def reasons(self) -> str:
-        return "; ".join(f"{r.label_local}: {r.text}" for r in self.mover.reasons)
+        """``for Premier: Certified people: 8 more certified people; …`` ("" without reasons)."""
+        if not self.mover.reasons:
+            return ""
+        return _("for %(tier)s: ") % {"tier": self.reason_tier_label} + "; ".join(
+            f"{r.label_local}: {r.text}" for r in self.mover.reasons
+        )
 
 
 @dataclass(frozen=True)
@@ -452,9 +460,15 @@ def simulation_compute(
         )
         for f in tiers
     ]
-    binding = sorted(
+    binding = sorted(  # tracks not in effect on the date last (all zero, still listed)
         result.binding,
-        key=lambda b: (-b.alone, -b.together, b.track, -program.tier_rank(b.tier)),
+        key=lambda b: (
+            not b.track_active,
+            -b.alone,
+            -b.together,
+            b.track,
+            -program.tier_rank(b.tier),
+        ),
     )
     movers = [
         MoverRow(
@@ -462,6 +476,7 @@ def simulation_compute(
             before_label=labels.get(m.before, m.before),
             after_label=labels.get(m.after, m.after),
             checks=_checks(m, before, after),
+            reason_tier_label=labels.get(m.reasons[0].tier, m.reasons[0].tier) if m.reasons else "",
         )
         for m in result.movers
     ]
@@ -563,7 +578,7 @@ def simulation_export(
                 m.mover.grandfathered,
                 m.mover.resale,
                 "; ".join(r.path for r in m.mover.reasons),
-                "; ".join(f"{r.label_local}: {r.text}" for r in m.mover.reasons),
+                m.reasons,
             ]
             for m in (page.movers if movers is None else movers)
         ]

@@ -12,6 +12,7 @@ version: publishing stays ``partnerprogram program load FILE``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -57,6 +58,7 @@ from partnerprogram.programs.drafts import (
 )
 from partnerprogram.programs.models import ProgramDraft, ProgramVersion
 from partnerprogram.programs.schema import Program, ProgramError
+from partnerprogram.programs.selectors import ProgramVersionNotFound, program_version_get
 from partnerprogram.programs.simulate import SimulationError
 
 #: movers shown per page (the export holds them all)
@@ -200,22 +202,33 @@ def _draft_post(request: HttpRequest) -> HttpResponse:
     return redirect(_draft_url(saved))
 
 
-def _run_data(
-    request: HttpRequest, draft: ProgramDraft, versions: list[ProgramVersion]
-) -> QueryDict:
-    """The query string with defaults: against the version the draft is based on (else the
-    version of its program in force today, else the standings), as of today."""
+def _run_on(data: QueryDict) -> date:
+    """The ``on`` date of the query string, today (program time zone) when absent or bad (the
+    form then reports a bad one)."""
+    try:
+        return date.fromisoformat(data.get("on") or "")
+    except ValueError:
+        return timezone.localdate()
+
+
+def _in_force(draft: ProgramDraft, on: date) -> ProgramVersion | None:
+    """The published version of the draft's program in force on ``on`` (what the command line
+    compares with without ``--against``), None when there is none."""
+    try:
+        return program_version_get(program=draft.program.key, on=on)
+    except ProgramVersionNotFound:
+        return None
+
+
+def _run_data(request: HttpRequest, draft: ProgramDraft) -> QueryDict:
+    """The query string with defaults, as ``partnerprogram simulate`` without ``--against``:
+    against the version of the draft's program in force on the date (else the standings), as
+    of today. The version the draft is based on is offered next to it on the page, not
+    preselected: comparing a fresh copy with its own source shows no difference."""
     data = request.GET.copy()
     if not data.get("against"):
-        today = timezone.localdate()
-        own = [v for v in versions if v.program_id == draft.program_id]
-        in_force = [v for v in own if v.effective_from <= today]
-        if draft.based_on_id is not None and any(v.pk == draft.based_on_id for v in own):
-            data["against"] = f"version:{draft.based_on_id}"
-        elif in_force:
-            data["against"] = f"version:{in_force[-1].pk}"
-        else:
-            data["against"] = AGAINST_STANDINGS
+        in_force = _in_force(draft, _run_on(data))
+        data["against"] = f"version:{in_force.pk}" if in_force else AGAINST_STANDINGS
     if not data.get("on"):
         data["on"] = timezone.localdate().isoformat()
     return data
@@ -245,8 +258,28 @@ def simulation_run(request: HttpRequest) -> HttpResponseBase:
         context["problems"] = exc.errors
         context["form"] = RunForm(drafts=drafts, versions=own, initial={"draft": draft.pk})
         return render(request, "console/simulation/run.html", context, status=400)
+    data = _run_data(request, draft)
+    on = _run_on(data)
+    in_force = _in_force(draft, on)
+    based_on = next((v for v in own if v.pk == draft.based_on_id), None)
+    context.update(
+        {
+            "in_force": in_force,
+            "in_force_on": on,
+            # the draft's source, offered when it is not the version in force
+            "based_on": based_on if based_on is not None and based_on != in_force else None,
+            "based_on_query": _query_with(data, against=f"version:{based_on.pk}")
+            if based_on is not None
+            else "",
+            "in_force_query": _query_with(data, against=f"version:{in_force.pk}")
+            if in_force is not None
+            else "",
+            "against_key": data.get("against"),
+            "based_on_key": f"version:{based_on.pk}" if based_on is not None else "",
+        }
+    )
     form = RunForm(
-        _run_data(request, draft, versions),
+        data,
         drafts=drafts,
         versions=own,
         paths=threshold_paths(program),
@@ -297,6 +330,15 @@ def simulation_run(request: HttpRequest) -> HttpResponseBase:
         }
     )
     return render(request, "console/simulation/run.html", context)
+
+
+def _query_with(data: QueryDict, **values: str) -> str:
+    """``data`` as a query string with ``values`` replaced (the movers' page dropped)."""
+    query = data.copy()
+    for key, value in values.items():
+        query[key] = value
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _against_label(against: ProgramVersion | str) -> str:
