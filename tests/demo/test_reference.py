@@ -1,5 +1,6 @@
-"""The reference data set reproduces the figures of REFERENCE.md (checked with independent ORM
-queries, not with the generator's own summary) and is deterministic.
+"""The reference data set reproduces the founding case's figures (docs/reference-case.md;
+checked with independent ORM queries, not with the generator's own summary) and is
+deterministic.
 
 The population is generated once for the module (about 5 s) inside a transaction that is rolled
 back at the end; every test runs in a savepoint inside it.

@@ -1,7 +1,8 @@
 """The reference data set: the French partner population of the founding case.
 
 ``build_reference(region="fr", seed=2026)`` writes an invented but plausible population that
-reproduces the figures of ``REFERENCE.md`` as of 2026-12-31 (the claim deadline):
+reproduces the founding case's figures (``docs/reference-case.md``) as of 2026-12-31 (the
+claim deadline):
 
 - 470 partners; exactly 19 ``premier`` and 27 ``advanced`` under the previous program
   (``Partner.previous_tier``), every other non-CCSP partner ``ready``;

@@ -5,11 +5,11 @@ Definitions (all windows are the trailing 12 months (D - 12 months, D], amounts 
 
 - ``partners``: partners not merged into another and not terminated.
 - ``active_partners``: those of them with at least one booking resold or influenced, one deal
-  registration or one month of cloud usage in the window (REFERENCE.md: "really active
-  partners, about half").
+  registration or one month of cloud usage in the window (docs/reference-case.md, the founding
+  case: "really active partners, about half").
 - ``indirect_share``: bookings through a partner (channel ``indirect``) / all bookings.
 - ``ccsp_share``: cloud usage reported by CCSP partners / partner (indirect) bookings
-  (REFERENCE.md: "CSP share of partner business 17 %").
+  (docs/reference-case.md, the founding case: "CSP share of partner business 17 %").
 - ``ccsp_growth``: cloud usage in the window / cloud usage in the 12 months before, minus 1;
   ``None`` when there was none before.
 

@@ -37,7 +37,8 @@ from partnerprogram.sales.models import Booking
 
 __all__ = ["INDIRECT_SHARE_GOAL", "SharePoint", "indirect_share_monthly"]
 
-#: The vendor's goal for the indirect share of revenue (REFERENCE.md: from 65 % to 80 %).
+#: The vendor's goal for the indirect share of revenue (docs/reference-case.md, the founding
+#: case: from 65 % to 80 %).
 INDIRECT_SHARE_GOAL = Decimal("0.80")
 
 ONE_DAY = timedelta(days=1)
