@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,37 @@ def test_simulation_gives_the_engine_tiers_partner_by_partner(
         engine = {row.id: r.tier for row, r in evaluation.results}
         side = result.against if result.against.label == label else result.outcome
         assert dict(side.tiers) == engine
+
+
+@pytest.mark.django_db
+def test_both_stories_name_the_tier_the_gap_is_measured_against(
+    reference: ReferenceSummary,
+) -> None:
+    """ref-fr-p00125 (previous Premier, Ready under 2026.1) as of 2026-12-31 has 2 certified
+    people, 3 approved or won opportunities over 12 months and EUR 189,574.52 of resale
+    (docs/reference-case.md). demo-story measures its gap to the next tier, Advanced (5, 8,
+    EUR 500,000): 3, 5 and EUR 310,425.48 more; the simulation its fall from Premier (10, 15,
+    EUR 1,500,000): 8, 12 and EUR 1,310,425.48 more. Each names its tier."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with transaction.atomic():  # demo-story stores its evaluation runs: undone
+        call_command("demo-story", "--as-of", "2026-12-31", "--no-lifecycle", stdout=out)
+        transaction.set_rollback(True)
+    assert (
+        "(ref-fr-p00125) -> ready, for advanced: 3 more certified people; 5 more registered "
+        "opportunities (status: approved, won; 12 months); EUR 310,425.48 more resale"
+    ) in out.getvalue()
+
+    result = simulation_run(
+        draft=load_program(PROGRAMS / "2026.1.yaml"), against="previous", as_of=D
+    )
+    [mover] = [m for m in result.movers if m.external_id == "ref-fr-p00125"]
+    assert {r.tier for r in mover.reasons} == {"premier"}
+    assert [r.missing for r in mover.reasons] == [8, 12, Decimal("1310425.48")]
+
+    from partnerprogram.programs.management.commands.simulate import _why
+
+    assert _why(mover, "2026.1").startswith("2026.1, for premier: 8 more certified people; 12 more")
