@@ -122,3 +122,25 @@ def test_french_numbers_and_dates(world: World) -> None:
     assert "29 novembre 2026" in page
     assert "encore 1 personne certifiée" in page  # the engine's French gap sentence
     assert "Revendeur intégrateur" in page and "Avancé" in page
+
+
+@pytest.mark.django_db
+def test_an_expiry_that_loses_nobody_is_not_announced_as_a_loss(world: World) -> None:
+    from partnerprogram.enablement.models import Certification
+    from partnerprogram.partners.models import Person
+    from tests.factories import CredentialFactory
+
+    # Bruno's RHEL credential expires on 2026-12-15, but he also holds OpenShift (no expiry):
+    # 3 certified people today (Ana, Bruno, Chloé) and still 3 on the deadline
+    bruno = Person.objects.get(partner=world.alpha, first_name="Bruno")
+    CredentialFactory(
+        person=bruno, certification=Certification.objects.get(code="OCP-100"), expires_on=None
+    )
+    page = text(client_for(world.personas.alice).get(reverse("portal:overview")))
+    assert "After the expiry" not in page
+    assert (
+        "1 credential expires before Dec. 31, 2026; you would still have 3 certified people "
+        "(the people concerned hold other credentials)."
+    ) in page
+    fr = text(client_for(world.personas.alice, lang="fr").get(reverse("portal:overview")))
+    assert "vous auriez toujours 3" in fr

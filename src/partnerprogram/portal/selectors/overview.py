@@ -251,7 +251,19 @@ def _projection(
                 "noun": noun,
                 "today": formats.number(now),
             }
-            if lost:
+            if lost and then >= now:
+                # the people whose credentials expire hold another one: no loss to announce
+                lines.append(
+                    ngettext(
+                        "%(n)s credential expires before %(date)s; you would still have "
+                        "%(value)s %(noun)s (the people concerned hold other credentials).",
+                        "%(n)s credentials expire before %(date)s; you would still have "
+                        "%(value)s %(noun)s (the people concerned hold other credentials).",
+                        len(lost),
+                    )
+                    % numbers
+                )
+            elif lost:
                 lines.append(
                     ngettext(
                         "After the expiry of %(n)s credential before %(date)s you would have "
