@@ -231,3 +231,21 @@ def test_the_imports_page_reads_in_french(staff: Client) -> None:
     staff.cookies["django_language"] = "fr"
     page = staff.get(reverse("console:imports"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Importer un fichier" in page and "Historique" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("usd_rate")
+def test_preview_says_the_encoding_once_and_focus_records(staff: Client) -> None:
+    from tests.imports.conftest import FOCUS
+
+    response = _upload(staff, SALESFORCE / "accountData.csv", "customers", "salesforce")
+    text = staff.get(reverse("console:imports"), {"run": _run_id(response)}).content.decode()
+    assert text.count("Encoding:") == 1
+    assert "<li>encoding: Windows-1252</li>" not in text  # the reader's note is not repeated
+    assert "monthly record" not in text  # one row, one record
+
+    response = _upload(staff, FOCUS, "cloud_usage", "focus")
+    text = staff.get(reverse("console:imports"), {"run": _run_id(response)}).content.decode()
+    # 1,000 charge rows of 3 providers in September 2024: 3 records
+    assert "1,000 rows read" in text
+    assert "3 monthly records (the counts below are records)" in text
