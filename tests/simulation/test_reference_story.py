@@ -1,7 +1,7 @@
 """The reference story as a simulation: on the French reference data, simulating 2026.1
 against the previous program shows the Premier partners it would demote.
 
-The figures are the founding case's (REFERENCE.md, ``docs/reference-case.md``): 19 partners
+The figures are the founding case's (``docs/reference-case.md``): 19 partners
 were Premier under the previous program; under 2026.1, 18 are Premier and 6 of the 19 fall
 (5 short on certified people, 1 whose business collapsed); under 2026.2, 27 are Premier and
 18 of the 19 keep it. The simulation is also checked partner by partner against the engine

@@ -1,4 +1,4 @@
-"""The founding case's story on the reference data (REFERENCE.md), as data for the demo.
+"""The founding case's story on the reference data (docs/reference-case.md), as data for the demo.
 
 Evaluates two program versions as of one date and compares them with the previous program:
 the tier distribution under each, and what happens to the partners that were Premier.
