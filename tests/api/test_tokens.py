@@ -90,6 +90,15 @@ def test_console_page_creates_shows_once_and_revokes(world: World) -> None:
     assert token[:8] in listing and token not in listing
     admin.post("/console/tokens/", {"action": "revoke", "prefix": token[:8]})
     assert Client().get("/api/v1/me", **auth(token)).status_code == 401
+    # the list downloads as CSV: the prefix and the revocation, never the token
+    export = b"".join(admin.get("/console/tokens/?format=csv").streaming_content).decode()
+    lines = export.lstrip("\ufeff").splitlines()
+    assert lines[0] == (
+        "prefix,name,scope,created_at,created_by,expires_at,last_used_at,revoked_at,state"
+    )
+    assert token not in export
+    (row,) = [line.split(",") for line in lines[1:] if line.startswith(token[:8])]
+    assert (row[1], row[2], row[-1]) == ("ERP sync", "P-A1B", "revoked")
 
 
 def test_console_page_refuses_channel_managers_and_partners(world: World) -> None:

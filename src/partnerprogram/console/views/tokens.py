@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from partnerprogram.api.services import (
     api_tokens_list,
 )
 from partnerprogram.console.views.common import actor
+from partnerprogram.core.exports import export_format, export_response
 from partnerprogram.partners.models import Partner
 
 
@@ -61,11 +62,42 @@ def _is_program_admin(request: HttpRequest) -> bool:
 
 
 @never_cache
-@vendor_staff_required
-def tokens(request: HttpRequest) -> HttpResponse:
+@vendor_staff_required  # type: ignore[arg-type]  # an export is a streaming response
+def tokens(request: HttpRequest) -> HttpResponseBase:
     """GET: the tokens and (program admins) the creation form. POST (program admins only, else
     403) ``action=create``: create one and show it once; ``action=revoke`` with ``prefix``:
-    revoke it."""
+    revoke it. ``?format=csv|xlsx`` downloads the list (prefixes only, never a token)."""
+    fmt = export_format(request.GET.get("format"))
+    if fmt is not None and request.method == "GET":
+        return export_response(
+            (
+                (
+                    t.prefix,
+                    t.name,
+                    t.partner.external_id if t.partner else "vendor",
+                    t.created_at,
+                    t.created_by,
+                    t.expires_at,
+                    t.last_used_at,
+                    t.revoked_at,
+                    "revoked" if t.revoked_at else "active" if t.is_active() else "expired",
+                )
+                for t in api_tokens_list()
+            ),
+            [
+                "prefix",
+                "name",
+                "scope",
+                "created_at",
+                "created_by",
+                "expires_at",
+                "last_used_at",
+                "revoked_at",
+                "state",
+            ],
+            filename="api-tokens",
+            fmt=fmt,
+        )
     can_manage = _is_program_admin(request)
     created: Any = None
     form = TokenForm()
