@@ -42,6 +42,7 @@ __all__ = [
     "export_response",
     "xlsx_cell",
     "xlsx_file",
+    "xlsx_workbook",
 ]
 
 ExportFormat = Literal["csv", "xlsx"]
@@ -118,21 +119,29 @@ def xlsx_cell(sheet: Any, value: Any) -> Any:
     return cell
 
 
+def xlsx_workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> Any:
+    """A write-only workbook with one sheet per ``(title, header, rows)``: bold frozen header,
+    typed cells (``xlsx_cell``); titles cut to Excel's 31 characters. The caller saves it."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:_SHEET_TITLE_MAX] or "export")
+        sheet.freeze_panes = "A2"
+        head = []
+        for name in header:
+            cell = xlsx_cell(sheet, str(name))
+            cell.font = bold
+            head.append(cell)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
+    return workbook
+
+
 def xlsx_file(rows: Iterable[Sequence[Any]], header: Sequence[str], title: str) -> Any:
     """A one-sheet workbook (sheet ``title``, bold frozen header) in a spooled temporary file
     positioned at its start; the caller closes it."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:_SHEET_TITLE_MAX] or "export")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for name in header:
-        cell = xlsx_cell(sheet, str(name))
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, v) for v in row])
+    workbook = xlsx_workbook([(title, header, rows)])
     # a spooled file: small workbooks stay in memory, large ones go to disk
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     workbook.save(out)

@@ -13,7 +13,6 @@ See ``docs/simulation.md``.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -24,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from partnerprogram.core.cli_output import check_output, parse_date, to_json, to_table, write_output
-from partnerprogram.core.exports import csv_value, xlsx_cell
+from partnerprogram.core.exports import csv_stream, xlsx_workbook
 from partnerprogram.core.money import MissingRateError
 from partnerprogram.programs.schema import Program, ProgramError, load_program
 from partnerprogram.programs.selectors import (
@@ -421,22 +420,7 @@ class Command(BaseCommand):
     def _export(self, tables: list[Table], *, fmt: str, output: str) -> None:
         target = Path(output)
         if fmt == "xlsx":
-            from openpyxl import Workbook
-            from openpyxl.styles import Font
-
-            workbook = Workbook(write_only=True)
-            bold = Font(bold=True)
-            for name, header, rows in tables:
-                sheet = workbook.create_sheet(title=name)
-                sheet.freeze_panes = "A2"
-                head = []
-                for title in header:
-                    cell = xlsx_cell(sheet, str(title))
-                    cell.font = bold
-                    head.append(cell)
-                sheet.append(head)
-                for row in rows:
-                    sheet.append([xlsx_cell(sheet, v) for v in row])
+            workbook = xlsx_workbook(tables)
             try:
                 workbook.save(target)
             except OSError as exc:
@@ -447,10 +431,8 @@ class Command(BaseCommand):
         for name, header, rows in tables:
             path = target if len(tables) == 1 else target.with_name(f"{target.stem}-{name}.csv")
             try:
-                with path.open("w", encoding="utf-8-sig", newline="") as handle:
-                    writer = csv.writer(handle, lineterminator="\r\n")
-                    writer.writerow([csv_value(h) for h in header])
-                    writer.writerows([csv_value(v) for v in row] for row in rows)
+                with path.open("wb") as handle:
+                    handle.writelines(csv_stream(rows, header))
             except OSError as exc:
                 raise CommandError(f"{path}: cannot write: {exc.strerror}", returncode=2) from exc
             written.append(str(path))
